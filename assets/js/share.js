@@ -1,0 +1,25 @@
+// Share an event: the phone's share sheet where there is one, else copy the link.
+(function () {
+  var button = document.querySelector("[data-share]");
+  if (!button) return;
+  button.addEventListener("click", function () {
+    var url = location.href.split("#")[0];
+    if (navigator.share) {
+      navigator.share({ title: button.dataset.title, url: url }).catch(function () {});
+      return;
+    }
+    var done = function () { button.textContent = button.dataset.copied; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(done, showField);
+    } else {
+      showField();
+    }
+    function showField() {
+      var box = document.querySelector(".share-fallback");
+      var input = document.getElementById("share-url");
+      input.value = url;
+      box.hidden = false;
+      input.select();
+    }
+  });
+})();

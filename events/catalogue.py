@@ -1,0 +1,62 @@
+"""What the public sees: published events, upcoming by default, filtered and searched."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from events.tables import Event
+from events.timeutil import now
+
+
+def _like_pattern(text: str) -> str:
+    # LIKE wildcards and escapes differ between the engines: drop them from the search text.
+    cleaned = "".join(char for char in text if char not in "%_\\")
+    return f"%{cleaned}%"
+
+
+async def list_events(
+    kind: str | None = None,
+    street: str | None = None,
+    search: str | None = None,
+    start_from: datetime | None = None,
+    start_to: datetime | None = None,
+    include_past: bool = False,
+    past_only: bool = False,
+    statuses: tuple[str, ...] = ("published",),
+    limit: int = 500,
+    offset: int = 0,
+) -> list[dict]:
+    query = Event.select().where(Event.status.is_in(list(statuses)))
+    moment = now()
+    if past_only:
+        query = query.where(Event.ends_at < moment)
+    elif not include_past:
+        query = query.where(Event.ends_at >= moment)
+    if kind:
+        query = query.where(Event.kind == kind)
+    if street:
+        query = query.where(Event.street == street)
+    if search:
+        query = query.where(Event.title.ilike(_like_pattern(search.strip()[:100])))
+    if start_from:
+        query = query.where(Event.starts_at >= start_from)
+    if start_to:
+        query = query.where(Event.starts_at <= start_to)
+    return await query.order_by(Event.starts_at, ascending=not past_only).order_by(
+        Event.id
+    ).limit(limit).offset(offset)
+
+
+async def streets_in_use() -> list[str]:
+    rows = await Event.select(Event.street).where(Event.street != "").distinct()
+    return sorted(row["street"] for row in rows)
+
+
+async def upcoming_counts() -> dict[str, int]:
+    """Published events not yet ended, per kind (one grouped query)."""
+    from piccolo.query.functions.aggregate import Count
+
+    rows = await Event.select(Event.kind, Count(Event.id, alias="n")).where(
+        (Event.status == "published") & (Event.ends_at >= now())
+    ).group_by(Event.kind)
+    return {row["kind"]: row["n"] for row in rows}

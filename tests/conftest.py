@@ -1,0 +1,110 @@
+"""Fixtures: every test that touches data runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests make their own database and drop it afterwards; where no server answers they
+skip, saying why, unless EVENTS_REQUIRE_POSTGRES=1 (set by .ci/run), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("EVENTS_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("EVENTS_DATA_DIR", str(ROOT / "var" / "test"))
+
+from events import db as dbmod  # noqa: E402
+from events.piccolo_app import APP_CONFIG  # noqa: E402
+
+PG_ADMIN_DSN = os.environ.get("EVENTS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("EVENTS_REQUIRE_POSTGRES") == "1"
+
+
+async def _pg_admin():
+    import asyncpg
+
+    return await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def db_engine(request, tmp_path_factory):
+    """A migrated, empty database of each engine, used by the whole session."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "events.sqlite3"
+        url = f"sqlite:///{path}"
+        engine = dbmod.engine_from_url(url)
+        dbmod.use_engine(engine)
+        await dbmod.migrate()
+        yield url
+        return
+    try:
+        admin = await _pg_admin()
+    except Exception as error:  # noqa: BLE001
+        message = f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {error}"
+        if REQUIRE_PG:
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"events_test_{secrets.token_hex(4)}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    engine = dbmod.engine_from_url(url)
+    dbmod.use_engine(engine)
+    await engine.start_connection_pool(min_size=1, max_size=10)
+    try:
+        await dbmod.migrate()
+        yield url
+    finally:
+        await engine.close_connection_pool()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def db(db_engine):
+    """An empty database (of the parametrised engine) for one test."""
+    yield db_engine
+    for table in reversed(APP_CONFIG.table_classes):
+        await table.delete(force=True)
+
+
+@pytest.fixture
+async def app(db):
+    from web.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+async def client(app):
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+async def make_user(role: str, username: str | None = None, password: str = "password-123"):
+    from events import accounts
+
+    return await accounts.create_user(username or f"{role}-{secrets.token_hex(3)}", role, password)
+
+
+@pytest.fixture
+async def token_for(client):
+    """`await token_for("organizer")` → headers with a bearer token of a new user of that role."""
+
+    async def make(role: str) -> dict[str, str]:
+        user = await make_user(role)
+        response = await client.post(
+            "/api/v1/auth/login", json={"username": user["username"], "password": "password-123"}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    return make

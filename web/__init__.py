@@ -1,0 +1,1 @@
+"""Canal Events web layer: the Litestar app, thin controllers, guards and templates."""

@@ -1,0 +1,79 @@
+"""/api/v1/events: the public list and detail; organizers create, change and duplicate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, Request, get, patch, post
+from litestar.params import Parameter
+
+from events import catalogue, scheduling
+from events.timeutil import aware
+from web.api.schemas import DuplicateIn, EventIn, EventList, EventOut, EventPatch, Kind, given_fields
+from web.caching import invalidate_public_pages
+from web.guards import organizer_or_admin
+
+
+def event_out(row: dict) -> EventOut:
+    return EventOut(**scheduling.event_dict(row), url=f"/events/{row['id']}")
+
+
+class EventController(Controller):
+    path = "/api/v1/events"
+    tags = ["events"]
+
+    @get("/", operation_id="listEvents")
+    async def list_events(
+        self,
+        kind: Kind | None = None,
+        street: str | None = None,
+        q: Annotated[str | None, Parameter(max_length=100)] = None,
+        start_from: Annotated[datetime | None, Parameter(query="from")] = None,
+        start_to: Annotated[datetime | None, Parameter(query="to")] = None,
+        past: bool = False,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> EventList:
+        rows = await catalogue.list_events(
+            kind=kind,
+            street=street,
+            search=q,
+            start_from=aware(start_from) if start_from else None,
+            start_to=aware(start_to) if start_to else None,
+            include_past=past,
+            limit=limit,
+            offset=offset,
+        )
+        return EventList(items=[event_out(row) for row in rows])
+
+    @get("/{event_id:int}", operation_id="getEvent")
+    async def get_event(self, request: Request, event_id: int) -> EventOut:
+        row = await scheduling.get_event(event_id, include_unpublished=bool(request.user))
+        return event_out(row)
+
+    @post("/", operation_id="createEvent", guards=[organizer_or_admin], status_code=201)
+    async def create_event(self, request: Request, data: EventIn) -> EventOut:
+        fields = {name: getattr(data, name) for name in data.__struct_fields__}
+        row = await scheduling.create_event(fields, request.user)
+        invalidate_public_pages()
+        return event_out(row)
+
+    @patch("/{event_id:int}", operation_id="updateEvent", guards=[organizer_or_admin])
+    async def update_event(self, request: Request, event_id: int, data: EventPatch) -> EventOut:
+        row = await scheduling.update_event(event_id, given_fields(data), request.user)
+        invalidate_public_pages()
+        return event_out(row)
+
+    @post(
+        "/{event_id:int}/duplicate",
+        operation_id="duplicateEvent",
+        guards=[organizer_or_admin],
+        status_code=201,
+    )
+    async def duplicate_event(
+        self, request: Request, event_id: int, data: DuplicateIn | None = None
+    ) -> EventOut:
+        days = data.days if data else 7
+        row = await scheduling.duplicate_event(event_id, request.user, days=days)
+        return event_out(row)

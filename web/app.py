@@ -1,0 +1,92 @@
+"""create_app(): plugins, templates, static files, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Response, get
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from events import db
+from events.settings import get_settings
+from web.api.auth import AuthController
+from web.api.events import EventController
+from web.context import RequestContextMiddleware
+from web.errors import exception_handler
+from web.pages.account import AccountController
+from web.pages.catalogue import CatalogueController
+from web.pages.manage import ManageController
+from web.pages.users import UsersController
+from web.templating import ASSETS, environment
+
+MAX_JSON_BODY = 1024 * 1024
+
+
+@get("/healthz", include_in_schema=False)
+async def healthz() -> Response:
+    if await db.ping():
+        return Response({"status": "ok"})
+    return Response({"status": "unavailable"}, status_code=503)
+
+
+@asynccontextmanager
+async def lifespan(_app: Litestar):
+    owns_pool = await db.open_pool()
+    try:
+        yield
+    finally:
+        if owns_pool:
+            await db.close_pool()
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO)
+    return Litestar(
+        route_handlers=[
+            healthz,
+            AuthController,
+            EventController,
+            CatalogueController,
+            AccountController,
+            ManageController,
+            UsersController,
+            create_static_files_router(
+                path="/static",
+                directories=[ASSETS],
+                include_in_schema=False,
+                cache_control=None,
+                send_as_attachment=False,
+            ),
+        ],
+        middleware=[RequestContextMiddleware()],
+        lifespan=[lifespan],
+        exception_handlers={Exception: exception_handler},
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(environment())
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            cookie_samesite="lax",
+            exclude=["/api/"],
+        ),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=800, gzip_compress_level=6, exclude_opt_key="no_compress"
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Canal Events API",
+            version="1.0.0",
+            description="运河科创活动平台 — the contract's /api/v1",
+            path="/schema",
+        ),
+        request_max_body_size=MAX_JSON_BODY,
+        debug=False,
+    )

@@ -1,0 +1,111 @@
+"""Every error, mapped in one place: JSON `{"code","detail"}` for the API, a Chinese page otherwise."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    SerializationException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+
+from events import errors as domain
+from events.i18n import gettext as _
+
+log = logging.getLogger("canal.errors")
+
+DOMAIN_STATUS = {
+    domain.NotFound: 404,
+    domain.Invalid: 422,
+    domain.BadCredentials: 401,
+    domain.RateLimited: 429,
+    domain.Conflict: 409,
+}
+HTTP_CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _validation_detail(exc: ValidationException) -> str:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    parts = []
+    for item in extra[:5]:
+        if isinstance(item, dict):
+            key = item.get("key") or item.get("source") or ""
+            parts.append(f"{key}: {item.get('message', '')}".strip(": "))
+    return "; ".join(parts) or str(exc.detail)
+
+
+def classify(exc: Exception) -> tuple[int, str, str, dict]:
+    """(status, code, detail, extra) for any exception."""
+    if isinstance(exc, domain.DomainError):
+        status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+        extra: dict = {}
+        if isinstance(exc, domain.Invalid) and exc.fields:
+            extra["fields"] = exc.fields
+        if isinstance(exc, domain.RateLimited):
+            extra["retry_after"] = exc.retry_after
+        return status, exc.code, exc.detail, extra
+    if isinstance(exc, ValidationException):
+        return 422, "invalid", _validation_detail(exc), {}
+    if isinstance(exc, SerializationException):
+        return 422, "invalid", _("请求内容不是有效的 JSON"), {}
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        if status == 400:
+            return 422, "invalid", str(exc.detail), {}
+        if status == 403 and "csrf" in str(exc.detail).lower():
+            return 403, "csrf_failed", _("页面已过期，请刷新后重试"), {}
+        if status == 413:
+            return 413, "too_large", _("请求内容过大"), {}
+        code = HTTP_CODES.get(status, "error" if status < 500 else "unavailable")
+        return status, code, str(exc.detail), {}
+    log.exception("unhandled error", exc_info=exc)
+    return 500, "internal", _("服务器内部错误"), {}
+
+
+PAGE_MESSAGES = {
+    401: "请先登录",
+    403: "您没有访问此页面的权限",
+    404: "页面不存在，或活动尚未发布",
+    405: "不支持这种请求方式",
+    409: "操作与当前状态冲突",
+    413: "提交的内容过大",
+    422: "提交的内容有误",
+    429: "操作太频繁了，请稍后再试",
+    500: "服务器出了点问题，请稍后再试",
+}
+
+
+def _is_api(request: Request) -> bool:
+    path = request.scope.get("path", "")
+    return path.startswith(("/api/", "/schema")) or path == "/healthz"
+
+
+def exception_handler(request: Request, exc: Exception) -> Response:
+    status, code, detail, extra = classify(exc)
+    headers = {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
+    if _is_api(request):
+        return Response({"code": code, "detail": detail, **extra}, status_code=status, headers=headers)
+    if status == 401 and request.method == "GET":
+        return Redirect(path=f"/login?next={quote(request.url.path)}")
+    title = _(PAGE_MESSAGES.get(status, "出错了"))
+    return Template(
+        template_name="error.html",
+        context={"status": status, "title": title, "detail": detail, "code": code},
+        status_code=status,
+        headers=headers,
+    )

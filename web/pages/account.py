@@ -1,0 +1,76 @@
+"""Staff sign-in and sign-out pages (session cookie; CSRF on every form)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Template
+
+from events import accounts
+from events.errors import BadCredentials, RateLimited
+from web.api.auth import login_user
+from web.context import SESSION_COOKIE
+
+LANDING = "/manage/"
+
+
+def safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return LANDING
+
+
+class AccountController(Controller):
+    include_in_schema = False
+
+    @get("/login", name="login")
+    async def login_form(
+        self, request: Request, next_url: Annotated[str | None, Parameter(query="next")] = None
+    ) -> Template | Redirect:
+        if request.user:
+            return Redirect(path=safe_next(next_url))
+        return Template(
+            "login.html",
+            context={"user": None, "next": safe_next(next_url), "error": None, "username": ""},
+        )
+
+    @post("/login", name="login_submit")
+    async def login_submit(
+        self,
+        request: Request,
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        username = (data.get("username") or "").strip()[:64]
+        password = (data.get("password") or "")[:256]
+        target = safe_next(data.get("next"))
+        try:
+            user = await login_user(request, username, password)
+        except (BadCredentials, RateLimited) as error:
+            return Template(
+                "login.html",
+                context={"user": None, "next": target, "error": error.detail, "username": username},
+                status_code=429 if isinstance(error, RateLimited) else 401,
+            )
+        raw = await accounts.start_session(user)
+        response = Redirect(path=target)
+        response.set_cookie(
+            SESSION_COOKIE,
+            raw,
+            max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    @post("/logout", name="logout")
+    async def logout(self, request: Request) -> Redirect:
+        raw = request.cookies.get(SESSION_COOKIE)
+        if raw:
+            await accounts.end_session(raw)
+        response = Redirect(path="/")
+        response.delete_cookie(SESSION_COOKIE)
+        return response

@@ -1,0 +1,196 @@
+"""Public pages: the catalogue (/), an event's page, its .ics; language switch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+from litestar.response import Redirect
+
+from events import catalogue, scheduling
+from events.i18n import LOCALES, current_locale
+from events.i18n import gettext as _
+from events.kinds import KINDS, PROGRAMMES, STREETS
+from events.timeutil import day_start, now, today
+from web import caching
+from web.context import LANG_COOKIE
+from web.templating import render
+
+PER_PROGRAMME = 6
+PAGE_SIZE = 40
+WHEN_CHOICES = ("week", "month", "30d")
+
+
+def _window(when: str | None) -> tuple:
+    start = today()
+    if when == "week":
+        return day_start(start), day_start(start + timedelta(days=7 - start.weekday()))
+    if when == "month":
+        first_next = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return day_start(start), day_start(first_next)
+    if when == "30d":
+        return day_start(start), day_start(start + timedelta(days=30))
+    return None, None
+
+
+async def _html(request: Request, key: tuple, build) -> Response:
+    """Serve a public page from the per-worker cache (anonymous visitors), gzip and ETag.
+
+    `build` is an async function that queries and renders; a cache hit runs no query.
+    """
+    if request.user:
+        return Response(await build(), media_type="text/html")
+    page = caching.get(key) or caching.put(key, (await build()).encode())
+    headers = {"ETag": page.etag, "Vary": "Accept-Encoding, Cookie", "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == page.etag:
+        return Response(b"", status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(page.gzipped, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(page.body, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def seats_badge(row: dict) -> tuple[str, str]:
+    """(css class, text) describing whether and how one can register."""
+    state = scheduling.registration_state(row)
+    left = max(row["capacity"] - row["confirmed"], 0)
+    if row["status"] == "cancelled":
+        return "off", _("已取消")
+    if row["ends_at"] < now():
+        return "off", _("已结束")
+    return {
+        "open": ("ok", _("余 {n} 位").format(n=left)),
+        "not_yet": ("soon", _("报名未开始")),
+        "closed": ("off", _("报名已截止")),
+        "full": ("off", _("已满")),
+        "waitlist": ("wait", _("已满 · 可候补")),
+    }[state]
+
+
+class CatalogueController(Controller):
+    include_in_schema = False
+    opt = {"no_compress": True}
+
+    @get("/", name="catalogue")
+    async def catalogue_page(
+        self,
+        request: Request,
+        kind: str | None = None,
+        street: str | None = None,
+        q: Annotated[str | None, Parameter(max_length=100)] = None,
+        when: str | None = None,
+        past: bool = False,
+        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+    ) -> Response:
+        kind = kind if kind in KINDS else None
+        street = street if street in STREETS else None
+        when = when if when in WHEN_CHOICES else None
+        q = (q or "").strip() or None
+        key = ("catalogue", current_locale.get(), kind, street, q, when, past, page)
+        filters = {"kind": kind, "street": street, "q": q, "when": when, "past": past}
+        start_from, start_to = _window(when)
+        listing = bool(kind or street or q or when or past)
+
+        async def rows_for(**extra):
+            return await catalogue.list_events(
+                search=q,
+                street=street,
+                start_from=start_from,
+                start_to=start_to,
+                past_only=past,
+                **extra,
+            )
+
+        async def build() -> str:
+            more = False
+            if listing:
+                rows = await rows_for(
+                    kind=kind, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+                )
+                groups = [(None, rows[:PAGE_SIZE], None)]
+                more = len(rows) > PAGE_SIZE
+            else:
+                groups = []
+                counts = await catalogue.upcoming_counts()
+                for programme, heading in PROGRAMMES:
+                    if counts.get(programme):
+                        rows = await rows_for(kind=programme, limit=PER_PROGRAMME)
+                        groups.append((programme, rows, (heading, counts[programme])))
+            return render(
+                "catalogue.html",
+                user=request.user,
+                groups=groups,
+                filters=filters,
+                kinds=KINDS,
+                streets=STREETS,
+                listing=listing,
+                page=page,
+                more=more,
+                badge=seats_badge,
+                page_url=lambda **change: "/?"
+                + urlencode({k: v for k, v in {**filters, **change}.items() if v}),
+                path="/",
+            )
+
+        return await _html(request, key, build)
+
+    @get("/events/{event_id:int}", name="event")
+    async def event_page(self, request: Request, event_id: int) -> Response:
+        key = ("event", current_locale.get(), event_id)
+
+        async def build() -> str:
+            row = await scheduling.get_event(event_id, include_unpublished=bool(request.user))
+            return render(
+                "event.html",
+                user=request.user,
+                event=row,
+                badge=seats_badge(row),
+                state=scheduling.registration_state(row),
+                seats_left=max(row["capacity"] - row["confirmed"], 0),
+                path=f"/events/{event_id}",
+            )
+
+        return await _html(request, key, build)
+
+    @get("/events/{event_id:int}/calendar.ics", name="event_ics")
+    async def event_ics(self, request: Request, event_id: int) -> Response:
+        row = await scheduling.get_event(event_id, include_unpublished=bool(request.user))
+        base = str(request.base_url).rstrip("/")
+        calendar = Calendar()
+        calendar.add("prodid", "-//Canal Events//运河科创活动平台//ZH")
+        calendar.add("version", "2.0")
+        item = CalendarEvent()
+        item.add("uid", f"event-{row['id']}@canal-events")
+        item.add("dtstamp", now())
+        item.add("dtstart", row["starts_at"])
+        item.add("dtend", row["ends_at"])
+        item.add("summary", row["title"])
+        item.add("location", " ".join(filter(None, [row["venue"], row["address"]])))
+        item.add("description", row["description"])
+        item.add("url", f"{base}/events/{row['id']}")
+        if row["status"] == "cancelled":
+            item.add("status", "CANCELLED")
+        calendar.add_component(item)
+        return Response(
+            calendar.to_ical(),
+            media_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="event-{row["id"]}.ics"'},
+        )
+
+    @get("/lang/{code:str}", name="set_lang")
+    async def set_language(self, code: str, next_url: Annotated[str, Parameter(query="next")] = "/") -> Redirect:
+        locale = code.replace("-", "_")
+        if locale not in LOCALES:
+            locale = "zh_CN"
+        target = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
+        response = Redirect(path=target)
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax")
+        return response
+
+
+
