@@ -17,7 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from events import audit
 from events.db import write_transaction
 from events.errors import Invalid, NotFound, UserExists
-from events.i18n import N_, gettext as _
+from events.i18n import N_
+from events.i18n import gettext as _
 from events.tables import ApiToken, StaffSession, StaffUser
 from events.timeutil import now
 
@@ -127,7 +128,9 @@ async def update_user(
     async with write_transaction():
         before = await get_user(user_id)
         if actor and actor["id"] == user_id and (active is False or role not in (None, "admin")):
-            raise Invalid(_("不能停用自己或取消自己的管理员角色"), {"role": _("不能修改自己的角色")})
+            raise Invalid(
+                _("不能停用自己或取消自己的管理员角色"), {"role": _("不能修改自己的角色")}
+            )
         if values:
             await StaffUser.update(values).where(StaffUser.id == user_id)
         if active is False or password:
@@ -139,7 +142,7 @@ async def update_user(
         after = await get_user(user_id)
         b, a = audit.changed(before, after)
         if password:
-            a["password"] = "changed"
+            a["password"] = "changed"  # noqa: S105 (a marker, not a password)
         await audit.record(actor, "user.update", "user", user_id, before=b, after=a)
     return after
 
@@ -206,9 +209,7 @@ async def revoke_token(raw: str) -> bool:
 
 async def tokens_of(user_id: int) -> list[dict]:
     return (
-        await ApiToken.select(
-            ApiToken.id, ApiToken.label, ApiToken.created_at, ApiToken.revoked_at
-        )
+        await ApiToken.select(ApiToken.id, ApiToken.label, ApiToken.created_at, ApiToken.revoked_at)
         .where(ApiToken.user == user_id)
         .order_by(ApiToken.id, ascending=False)
     )
@@ -225,9 +226,7 @@ async def revoke_token_by_id(token_id: int, actor: dict) -> None:
 async def start_session(user: dict) -> str:
     raw = secrets.token_urlsafe(32)
     await StaffSession.insert(
-        StaffSession(
-            user=user["id"], token_hash=_digest(raw), expires_at=now() + SESSION_LIFETIME
-        )
+        StaffSession(user=user["id"], token_hash=_digest(raw), expires_at=now() + SESSION_LIFETIME)
     )
     return raw
 

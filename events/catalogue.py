@@ -42,9 +42,12 @@ async def list_events(
         query = query.where(Event.starts_at >= start_from)
     if start_to:
         query = query.where(Event.starts_at <= start_to)
-    return await query.order_by(Event.starts_at, ascending=not past_only).order_by(
-        Event.id
-    ).limit(limit).offset(offset)
+    return (
+        await query.order_by(Event.starts_at, ascending=not past_only)
+        .order_by(Event.id)
+        .limit(limit)
+        .offset(offset)
+    )
 
 
 async def streets_in_use() -> list[str]:
@@ -56,7 +59,9 @@ async def upcoming_counts() -> dict[str, int]:
     """Published events not yet ended, per kind (one grouped query)."""
     from piccolo.query.functions.aggregate import Count
 
-    rows = await Event.select(Event.kind, Count(Event.id, alias="n")).where(
-        (Event.status == "published") & (Event.ends_at >= now())
-    ).group_by(Event.kind)
+    rows = (
+        await Event.select(Event.kind, Count(Event.id, alias="n"))
+        .where((Event.status == "published") & (Event.ends_at >= now()))
+        .group_by(Event.kind)
+    )
     return {row["kind"]: row["n"] for row in rows}

@@ -43,7 +43,7 @@ def engine_from_url(url: str) -> Engine:
             raise DatabaseUrlError("The PostgreSQL URL names no database.")
         return PostgresEngine(config={"dsn": url}, log_queries=False)
     raise DatabaseUrlError(
-        "EVENTS_DATABASE_URL must start with sqlite:/// or postgresql:// (got {!r})".format(url)
+        f"EVENTS_DATABASE_URL must start with sqlite:/// or postgresql:// (got {url!r})"
     )
 
 
@@ -64,11 +64,13 @@ def current_engine() -> Engine:
 
 def use_engine(engine: Engine) -> None:
     """Point every table (and the migration machinery) at `engine`; used by tests."""
+    from piccolo.apps.migrations.tables import Migration
+
     from events import piccolo_conf
     from events.piccolo_app import APP_CONFIG
 
     piccolo_conf.DB = engine
-    for table in APP_CONFIG.table_classes:
+    for table in (*APP_CONFIG.table_classes, Migration):
         table._meta.db = engine
 
 

@@ -23,7 +23,9 @@ os.environ.setdefault("EVENTS_DATA_DIR", str(ROOT / "var" / "test"))
 from events import db as dbmod  # noqa: E402
 from events.piccolo_app import APP_CONFIG  # noqa: E402
 
-PG_ADMIN_DSN = os.environ.get("EVENTS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_DSN = os.environ.get(
+    "EVENTS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REQUIRE_PG = os.environ.get("EVENTS_REQUIRE_POSTGRES") == "1"
 
 
@@ -46,7 +48,7 @@ async def db_engine(request, tmp_path_factory):
         return
     try:
         admin = await _pg_admin()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         message = f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {error}"
         if REQUIRE_PG:
             pytest.fail(message)
@@ -83,10 +85,18 @@ async def app(db):
 
 @pytest.fixture
 async def client(app):
-    from litestar.testing import AsyncTestClient
+    """An HTTP client that runs the app in the test's own event loop.
 
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        yield test_client
+    Litestar's AsyncTestClient runs the app through a blocking portal on another thread and
+    loop, which breaks the asyncpg pool ("attached to a different loop"); httpx's ASGI
+    transport keeps everything on one loop. The app's lifespan only opens the pool, which
+    the `db_engine` fixture has already opened, so it is not run here.
+    """
+    import httpx
+
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
+        yield c
 
 
 async def make_user(role: str, username: str | None = None, password: str = "password-123"):

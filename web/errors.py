@@ -1,4 +1,4 @@
-"""Every error, mapped in one place: JSON `{"code","detail"}` for the API, a Chinese page otherwise."""
+"""Every error, mapped in one place: JSON {"code","detail"} for the API, a page otherwise."""
 
 from __future__ import annotations
 
@@ -99,7 +99,9 @@ def exception_handler(request: Request, exc: Exception) -> Response:
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     if _is_api(request):
-        return Response({"code": code, "detail": detail, **extra}, status_code=status, headers=headers)
+        return Response(
+            {"code": code, "detail": detail, **extra}, status_code=status, headers=headers
+        )
     if status == 401 and request.method == "GET":
         return Redirect(path=f"/login?next={quote(request.url.path)}")
     title = _(PAGE_MESSAGES.get(status, "出错了"))

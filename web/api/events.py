@@ -6,11 +6,19 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from events import catalogue, scheduling
 from events.timeutil import aware
-from web.api.schemas import DuplicateIn, EventIn, EventList, EventOut, EventPatch, Kind, given_fields
+from web.api.schemas import (
+    DuplicateIn,
+    EventIn,
+    EventList,
+    EventOut,
+    EventPatch,
+    Kind,
+    given_fields,
+)
 from web.caching import invalidate_public_pages
 from web.guards import organizer_or_admin
 
@@ -28,12 +36,12 @@ class EventController(Controller):
         self,
         kind: Kind | None = None,
         street: str | None = None,
-        q: Annotated[str | None, Parameter(max_length=100)] = None,
-        start_from: Annotated[datetime | None, Parameter(query="from")] = None,
-        start_to: Annotated[datetime | None, Parameter(query="to")] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        start_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        start_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         past: bool = False,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> EventList:
         rows = await catalogue.list_events(
             kind=kind,
@@ -48,7 +56,7 @@ class EventController(Controller):
         return EventList(items=[event_out(row) for row in rows])
 
     @get("/{event_id:int}", operation_id="getEvent")
-    async def get_event(self, request: Request, event_id: int) -> EventOut:
+    async def get_event(self, request: Request, event_id: FromPath[int]) -> EventOut:
         row = await scheduling.get_event(event_id, include_unpublished=bool(request.user))
         return event_out(row)
 
@@ -60,7 +68,9 @@ class EventController(Controller):
         return event_out(row)
 
     @patch("/{event_id:int}", operation_id="updateEvent", guards=[organizer_or_admin])
-    async def update_event(self, request: Request, event_id: int, data: EventPatch) -> EventOut:
+    async def update_event(
+        self, request: Request, event_id: FromPath[int], data: EventPatch
+    ) -> EventOut:
         row = await scheduling.update_event(event_id, given_fields(data), request.user)
         invalidate_public_pages()
         return event_out(row)
@@ -72,7 +82,7 @@ class EventController(Controller):
         status_code=201,
     )
     async def duplicate_event(
-        self, request: Request, event_id: int, data: DuplicateIn | None = None
+        self, request: Request, event_id: FromPath[int], data: DuplicateIn | None = None
     ) -> EventOut:
         days = data.days if data else 7
         row = await scheduling.duplicate_event(event_id, request.user, days=days)

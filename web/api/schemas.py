@@ -75,8 +75,8 @@ class EventPatch(Struct):
     organizer_unit: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
     waitlist: bool | UnsetType = UNSET
     max_party_size: int | UnsetType = UNSET
-    registration_opens_at: datetime | None | UnsetType = UNSET
-    registration_closes_at: datetime | None | UnsetType = UNSET
+    registration_opens_at: datetime | UnsetType | None = UNSET
+    registration_closes_at: datetime | UnsetType | None = UNSET
     status: Literal["published", "draft", "cancelled"] | UnsetType = UNSET
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from events import accounts
@@ -28,7 +28,7 @@ class AccountController(Controller):
 
     @get("/login", name="login")
     async def login_form(
-        self, request: Request, next_url: Annotated[str | None, Parameter(query="next")] = None
+        self, request: Request, next_url: Annotated[str | None, QueryParameter(name="next")] = None
     ) -> Template | Redirect:
         if request.user:
             return Redirect(path=safe_next(next_url))

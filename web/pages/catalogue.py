@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
 from events import catalogue, scheduling
@@ -82,10 +82,10 @@ class CatalogueController(Controller):
         request: Request,
         kind: str | None = None,
         street: str | None = None,
-        q: Annotated[str | None, Parameter(max_length=100)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
         when: str | None = None,
         past: bool = False,
-        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
     ) -> Response:
         kind = kind if kind in KINDS else None
         street = street if street in STREETS else None
@@ -109,9 +109,7 @@ class CatalogueController(Controller):
         async def build() -> str:
             more = False
             if listing:
-                rows = await rows_for(
-                    kind=kind, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
-                )
+                rows = await rows_for(kind=kind, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
                 groups = [(None, rows[:PAGE_SIZE], None)]
                 more = len(rows) > PAGE_SIZE
             else:
@@ -132,15 +130,16 @@ class CatalogueController(Controller):
                 page=page,
                 more=more,
                 badge=seats_badge,
-                page_url=lambda **change: "/?"
-                + urlencode({k: v for k, v in {**filters, **change}.items() if v}),
+                page_url=lambda **change: (
+                    "/?" + urlencode({k: v for k, v in {**filters, **change}.items() if v})
+                ),
                 path="/",
             )
 
         return await _html(request, key, build)
 
     @get("/events/{event_id:int}", name="event")
-    async def event_page(self, request: Request, event_id: int) -> Response:
+    async def event_page(self, request: Request, event_id: FromPath[int]) -> Response:
         key = ("event", current_locale.get(), event_id)
 
         async def build() -> str:
@@ -158,7 +157,7 @@ class CatalogueController(Controller):
         return await _html(request, key, build)
 
     @get("/events/{event_id:int}/calendar.ics", name="event_ics")
-    async def event_ics(self, request: Request, event_id: int) -> Response:
+    async def event_ics(self, request: Request, event_id: FromPath[int]) -> Response:
         row = await scheduling.get_event(event_id, include_unpublished=bool(request.user))
         base = str(request.base_url).rstrip("/")
         calendar = Calendar()
@@ -183,7 +182,9 @@ class CatalogueController(Controller):
         )
 
     @get("/lang/{code:str}", name="set_lang")
-    async def set_language(self, code: str, next_url: Annotated[str, Parameter(query="next")] = "/") -> Redirect:
+    async def set_language(
+        self, code: FromPath[str], next_url: Annotated[str, QueryParameter(name="next")] = "/"
+    ) -> Redirect:
         locale = code.replace("-", "_")
         if locale not in LOCALES:
             locale = "zh_CN"
@@ -191,6 +192,3 @@ class CatalogueController(Controller):
         response = Redirect(path=target)
         response.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax")
         return response
-
-
-

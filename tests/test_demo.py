@@ -1,0 +1,173 @@
+"""The demo data: a realistic, valid, idempotent year of the bureau's programmes."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from datetime import datetime
+
+from events import accounts, demo
+from events.kinds import KINDS, ORGANIZER_UNITS, STREETS
+from events.scheduling import EDITABLE, clean_event_fields
+from events.tables import AuditLog, Event, StaffUser
+from events.timeutil import TZ, local, now
+
+# The reference moment of the issue: Saturday 28 November 2026, afternoon, in Hangzhou.
+AT = datetime(2026, 11, 28, 15, 30, tzinfo=TZ)
+WORKSTATIONS = {place[0] for place in demo.content.WORKSTATIONS}
+
+
+async def _events() -> list[dict]:
+    return await Event.select().order_by(Event.starts_at)
+
+
+def test_plan_is_deterministic_for_any_year():
+    for year in range(2025, 2033):
+        rows = demo.plan(year)
+        assert rows == demo.plan(year)
+        kinds = Counter(row["kind"] for row in rows)
+        assert kinds["matching"] >= 50
+        assert kinds["policy"] >= 30
+        assert kinds["lecture"] >= 10
+        assert kinds["study_trip"] >= 3
+        assert len({row["title"] for row in rows}) == len(rows)
+        assert {local(row["starts_at"]).year for row in rows} == {year}
+        assert not any(demo.is_holiday(local(row["starts_at"]).date()) for row in rows)
+
+
+async def test_loading_twice_adds_nothing_the_second_time(db):
+    started = time.monotonic()
+    first = await demo.load(at=AT)
+    elapsed = time.monotonic() - started
+    assert first.year == 2026
+    assert first.events == len(demo.plan(2026)) >= 120
+    assert first.users == 4
+    assert await Event.count() == first.events
+    second = await demo.load(at=AT)
+    assert (second.events, second.users) == (0, 0)
+    assert await Event.count() == first.events
+    assert await StaffUser.count() == 4
+    assert await AuditLog.count().where(AuditLog.action == "demo.load") == 1
+    assert elapsed < 10, f"demo.load took {elapsed:.1f} s"
+
+
+async def test_load_without_arguments_uses_this_year(db):
+    summary = await demo.load()
+    assert summary.year == local(now()).year
+    assert summary.events >= 120
+    assert "演示数据：新增" in summary.describe()
+    again = await demo.load()
+    assert (again.events, again.users) == (0, 0)
+
+
+async def test_the_year_holds_every_programme(db):
+    await demo.load(at=AT)
+    rows = await _events()
+    kinds = Counter(row["kind"] for row in rows)
+    assert set(kinds) == set(KINDS)
+    assert kinds["matching"] >= 50
+    assert kinds["policy"] >= 30
+    assert kinds["lecture"] >= 10
+    assert kinds["study_trip"] >= 3
+    assert kinds["contest"] >= 1
+    assert kinds["training"] >= 9
+    series = Counter(row["series"] for row in rows)
+    assert series["科学传播员培训"] == 5
+    assert series["申报培训"] == 4
+    assert series["三长交流会"] == 4
+    for row in rows:
+        expected = {
+            "matching": "快墅转",
+            "policy": "政策宣讲",
+            "lecture": "科普墅",
+            "study_trip": "科普墅",
+            "contest": "墅正气",
+        }.get(row["kind"])
+        assert expected is None or row["series"] == expected, row["title"]
+    contest = [row["title"] for row in rows if row["kind"] == "contest"]
+    assert any("颁奖" in title for title in contest)
+    assert all("第五届杭州市青少年反邪教绘画大赛" in title for title in contest)
+    assert any(row["title"].startswith("530全国科技工作者日") for row in rows)
+    matching_venues = {row["venue"] for row in rows if row["kind"] == "matching"}
+    assert "杭州（拱墅）新质成果转化中心" in matching_venues
+    assert WORKSTATIONS <= matching_venues
+    assert {local(row["starts_at"]).month for row in rows} == set(range(1, 13))
+    assert {local(row["starts_at"]).year for row in rows} == {2026}
+
+
+async def test_every_event_is_valid(db):
+    await demo.load(at=AT)
+    rows = await _events()
+    assert rows
+    for row in rows:
+        clean = clean_event_fields({name: row[name] for name in EDITABLE})
+        assert clean["starts_at"] == row["starts_at"]
+        assert row["street"] in STREETS
+        assert row["organizer_unit"] in ORGANIZER_UNITS
+        assert row["address"].startswith("拱墅区")
+        assert row["status"] in ("published", "cancelled", "draft")
+        assert row["confirmed"] == row["waitlisted"] == 0
+        assert 1 <= row["max_party_size"] <= 3
+        assert re.search("[\u4e00-\u9fff]", row["title"])
+        assert 2 <= len(re.findall("[。！？]", row["description"])) <= 4, row["title"]
+        opens, closes = row["registration_opens_at"], row["registration_closes_at"]
+        assert row["created_at"] < opens < closes <= row["ends_at"]
+        assert row["created_at"] <= AT
+        start = local(row["starts_at"])
+        if row["kind"] == "matching":
+            assert 40 <= row["capacity"] <= 80 and row["max_party_size"] == 2
+            assert start.weekday() < 5 and start.hour == 14
+        if row["kind"] in ("policy", "training"):
+            assert start.weekday() < 5
+        if row["kind"] == "study_trip":
+            assert start.weekday() == 5 and start.hour < 12
+            assert 30 <= row["capacity"] <= 40 and row["max_party_size"] == 3
+        if row["kind"] == "lecture":
+            assert 150 <= row["capacity"] <= 250 and row["max_party_size"] == 3
+        if "作品征集" not in row["title"]:
+            assert closes < row["starts_at"]
+            assert 14 <= (row["starts_at"] - opens).days <= 22
+
+
+async def test_past_and_upcoming_events(db):
+    await demo.load(at=AT)
+    rows = await _events()
+    published = [row for row in rows if row["status"] == "published"]
+    assert sum(row["ends_at"] < AT for row in published) >= 50
+    # Only December is left of the year on 28 November: about ten sessions.
+    assert sum(row["starts_at"] > AT for row in published) >= 8
+    assert sum(row["status"] == "cancelled" for row in rows) == demo.CANCELLED
+    drafts = [row for row in rows if row["status"] == "draft"]
+    assert 1 <= len(drafts) <= 2
+    assert all(row["registration_opens_at"] > AT for row in drafts)
+
+
+async def test_demo_users_can_log_in(db):
+    await demo.load(at=AT)
+    for username, role, _ in demo.DEMO_USERS:
+        user = await accounts.authenticate(username, demo.DEMO_PASSWORD)
+        assert user is not None, username
+        assert user["role"] == role
+        assert await accounts.authenticate(username, "wrong-password") is None
+    organizer = await StaffUser.select(StaffUser.id).where(StaffUser.username == "organizer")
+    assert await Event.count().where(Event.created_by == organizer[0]["id"]) == await Event.count()
+
+
+async def test_an_existing_account_is_left_alone(db):
+    await accounts.create_user("admin", "admin", "my-own-password")
+    summary = await demo.load(at=AT)
+    assert summary.users == 3
+    assert await accounts.authenticate("admin", demo.DEMO_PASSWORD) is None
+    assert await accounts.authenticate("admin", "my-own-password") is not None
+    assert await accounts.authenticate("judge", demo.DEMO_PASSWORD) is not None
+
+
+def test_summary_and_login_banner():
+    text = demo.Summary(events=120, users=4, year=2026).describe()
+    assert text == "演示数据：新增 120 场活动、4 个账号 (demo data: 120 events, 4 accounts added)"
+    banner = demo.login_banner()
+    assert "/login" in banner
+    assert demo.DEMO_PASSWORD in banner
+    for username, _, _ in demo.DEMO_USERS:
+        assert username in banner
