@@ -330,6 +330,9 @@ def _settle(rows: list[dict[str, Any]], at: datetime) -> None:
             row["updated_at"] = max(row["created_at"], cancelled_at)
 
 
+LOOKAHEAD_DAYS = 60
+
+
 def _key(title: str, starts_at: datetime) -> tuple[str, datetime]:
     return title, starts_at.astimezone(UTC).replace(microsecond=0)
 
@@ -345,7 +348,10 @@ async def load(at: datetime | None = None) -> Summary:
     """Add the demo year (the year of `at`, by default now, in Asia/Shanghai) and accounts."""
     at = aware(at) if at else now()
     year = at.astimezone(TZ).year
-    rows = plan(year)
+    # The year, plus what is already scheduled for the start of the next one, so that the
+    # catalogue has upcoming events late in the year too.
+    horizon = at + timedelta(days=LOOKAHEAD_DAYS)
+    rows = plan(year) + [row for row in plan(year + 1) if row["starts_at"] < horizon]
     _settle(rows, at)
     # Argon2 is slow on purpose: hash once, outside the write transaction.
     password_hash = await hash_password(DEMO_PASSWORD) if await _missing_users() else ""
@@ -367,7 +373,7 @@ async def load(at: datetime | None = None) -> Summary:
             await StaffUser.select(StaffUser.id).where(StaffUser.username == "organizer").first()
         )
         first = datetime(year, 1, 1, tzinfo=TZ) - timedelta(days=1)
-        last = datetime(year + 1, 1, 1, tzinfo=TZ) + timedelta(days=1)
+        last = datetime(year + 2, 1, 1, tzinfo=TZ) + timedelta(days=1)
         existing = await Event.select(Event.title, Event.starts_at).where(
             (Event.starts_at >= first) & (Event.starts_at < last)
         )

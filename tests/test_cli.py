@@ -1,0 +1,98 @@
+"""The contract's commands, run as a user would: `events ...` in a subprocess, on both engines."""
+
+import asyncio
+import os
+import sys
+
+from events.tables import Event, StaffUser
+
+
+async def run(db_url: str, *args: str, cwd=None) -> tuple[int, str]:
+    env = {**os.environ, "EVENTS_DATABASE_URL": db_url}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "events",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode, output.decode()
+
+
+async def test_migrate_is_idempotent(db):
+    code, output = await run(db, "migrate")
+    assert code == 0, output
+    code, output = await run(db, "migrate")
+    assert code == 0, output
+
+
+async def test_user_add_creates_and_refuses_duplicates(db):
+    code, output = await run(
+        db, "user", "add", "wang", "--role", "organizer", "--password", "s3cret-pass"
+    )
+    assert code == 0, output
+    user = await StaffUser.select().where(StaffUser.username == "wang").first()
+    assert user["role"] == "organizer" and user["password_hash"].startswith("$argon2")
+    code, output = await run(
+        db, "user", "add", "wang", "--role", "staff", "--password", "s3cret-pass"
+    )
+    assert code != 0
+    assert "已存在" in output
+
+
+async def test_user_add_rejects_unknown_role_and_short_password(db):
+    code, _ = await run(db, "user", "add", "li", "--role", "boss", "--password", "s3cret-pass")
+    assert code != 0
+    code, output = await run(db, "user", "add", "li", "--role", "staff", "--password", "123")
+    assert code != 0 and "密码" in output
+    assert not await StaffUser.exists().where(StaffUser.username == "li")
+
+
+async def test_demo_twice_adds_nothing_twice(db):
+    code, output = await run(db, "demo")
+    assert code == 0, output
+    count = await Event.count()
+    assert count > 100
+    code, output = await run(db, "demo")
+    assert code == 0, output
+    assert await Event.count() == count
+
+
+async def test_default_database_is_var_events_sqlite3(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "EVENTS_DATABASE_URL"}
+    env.pop("EVENTS_DATA_DIR", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "events",
+        "migrate",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+    assert (tmp_path / "var" / "events.sqlite3").exists()
+
+
+async def test_bad_database_url_is_a_clear_error(tmp_path):
+    env = {**os.environ, "EVENTS_DATABASE_URL": "mysql://nope"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "events",
+        "migrate",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode != 0
+    assert "EVENTS_DATABASE_URL" in output.decode()
+    assert "Traceback" not in output.decode()
