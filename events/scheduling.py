@@ -33,9 +33,14 @@ TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_cl
 EDITABLE = (*TEXT_LIMITS, "kind", *TIME_FIELDS, "capacity", "waitlist", "max_party_size")
 
 
+CONTROL_CHARS = {chr(code) for code in range(32)} - {"\n", "\r", "\t"} | {"\x7f"}
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError
+    if any(char in CONTROL_CHARS for char in value):
+        raise ValueError
     return value.strip()
 
 
@@ -81,6 +86,9 @@ def clean_event_fields(raw: dict[str, Any], existing: dict | None = None) -> dic
         except TypeError:
             errors[name] = _("请填写文字")
             continue
+        except ValueError:
+            errors[name] = _("包含无效的控制字符")
+            continue
         if name in REQUIRED_TEXT and not value:
             errors[name] = _("此项必填")
         elif len(value) > limit:
@@ -125,20 +133,23 @@ def clean_event_fields(raw: dict[str, Any], existing: dict | None = None) -> dic
         for name in ("title", "kind", "venue", "starts_at", "ends_at", "capacity"):
             if name not in raw and name not in errors:
                 errors[name] = _("此项必填")
-    _check_together({**(existing or {}), **clean}, errors)
+    _check_together({**(existing or {}), **clean}, errors, changed=set(clean))
     if errors:
         first = next(iter(errors.items()))
         raise Invalid(f"{first[0]}: {first[1]}", errors)
     return clean
 
 
-def _check_together(merged: dict[str, Any], errors: dict[str, str]) -> None:
+def _check_together(merged: dict[str, Any], errors: dict[str, str], changed: set[str]) -> None:
     starts, ends = merged.get("starts_at"), merged.get("ends_at")
     if starts and ends and ends <= starts and "ends_at" not in errors:
         errors["ends_at"] = _("结束时间必须晚于开始时间")
     opens, closes = merged.get("registration_opens_at"), merged.get("registration_closes_at")
     if opens and closes and closes <= opens and "registration_closes_at" not in errors:
         errors["registration_closes_at"] = _("报名截止时间必须晚于报名开始时间")
+    window_changed = changed & {"registration_opens_at", "registration_closes_at"}
+    if closes and not opens and window_changed and closes <= now():
+        errors["registration_closes_at"] = _("报名截止时间不能早于现在")
     if closes and ends and closes > ends and "registration_closes_at" not in errors:
         errors["registration_closes_at"] = _("报名截止时间不能晚于活动结束时间")
     capacity, party = merged.get("capacity"), merged.get("max_party_size")
@@ -190,7 +201,12 @@ def registration_state(row: dict, at: datetime | None = None) -> str:
     return "open"
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
 async def get_event(event_id: int, include_unpublished: bool = False) -> dict:
+    if not 1 <= event_id <= MAX_ID:
+        raise NotFound(_("没有找到这个活动"))
     row = await Event.select().where(Event.id == event_id).first()
     if row is None or (row["status"] == "draft" and not include_unpublished):
         raise NotFound(_("没有找到这个活动"))

@@ -20,8 +20,14 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("EVENTS_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("EVENTS_DATA_DIR", str(ROOT / "var" / "test"))
 
+from argon2 import PasswordHasher  # noqa: E402
+
+from events import accounts  # noqa: E402
 from events import db as dbmod  # noqa: E402
 from events.piccolo_app import APP_CONFIG  # noqa: E402
+
+# Argon2 at its production cost takes ~50 ms a hash; tests create hundreds of users.
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PG_ADMIN_DSN = os.environ.get(
     "EVENTS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"

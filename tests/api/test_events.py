@@ -278,3 +278,16 @@ async def test_healthz_and_openapi(client):
     for path in ("/api/v1/auth/login", "/api/v1/events", "/api/v1/events/{event_id}"):
         assert path in paths
     assert not any(p.startswith("/manage") for p in paths)
+
+
+async def test_ids_out_of_range_are_404_not_500(client, organizer):
+    for path in (
+        "/api/v1/events/99999999999999999999",
+        "/api/v1/events/0",
+        "/events/99999999999999999999",
+    ):
+        assert (await client.get(path)).status_code == 404, path
+    response = await client.patch(
+        "/api/v1/events/99999999999999999999", json={"title": "x"}, headers=organizer
+    )
+    assert response.status_code == 404
