@@ -46,7 +46,13 @@ def changed(before: dict, after: dict) -> tuple[dict, dict]:
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
 
 
-async def recent(limit: int = 100, object_type: str | None = None, object_id: int | None = None):
+async def recent(
+    limit: int = 100,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    action_prefix: str | None = None,
+) -> list[dict]:
+    """The newest rows first, optionally of one object or of actions starting with a prefix."""
     query = AuditLog.select(
         AuditLog.all_columns(), AuditLog.actor.username.as_alias("actor_username")
     ).order_by(AuditLog.id, ascending=False)
@@ -54,4 +60,10 @@ async def recent(limit: int = 100, object_type: str | None = None, object_id: in
         query = query.where(AuditLog.object_type == object_type)
     if object_id is not None:
         query = query.where(AuditLog.object_id == object_id)
+    if action_prefix:
+        # LIKE wildcards differ between engines: drop them, then compare exactly in Python.
+        pattern = "".join(char for char in action_prefix if char not in "%_\\") + "%"
+        query = query.where(AuditLog.action.like(pattern))
+        rows = await query.limit(limit)
+        return [row for row in rows if row["action"].startswith(action_prefix)]
     return await query.limit(limit)

@@ -1,0 +1,296 @@
+"""The organizer pages: event list, the create/edit form, detail actions, the audit log."""
+
+import re
+from datetime import datetime, timedelta
+
+from events import scheduling
+from events.tables import AuditLog, Event
+from events.timeutil import TZ
+from tests.conftest import make_user
+
+
+async def login(client, role, username=None):
+    """Sign in through the login page (CSRF cookie first, then the form)."""
+    user = await make_user(role, username)
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={
+            "username": user["username"],
+            "password": "password-123",
+            "_csrf_token": client.cookies["csrftoken"],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code in (302, 303), response.text
+    return user
+
+
+async def post_form(client, url, data=None, **kwargs):
+    body = {**(data or {}), "_csrf_token": client.cookies["csrftoken"]}
+    return await client.post(url, data=body, follow_redirects=False, **kwargs)
+
+
+def local_input(days=10, hour=14):
+    """A datetime-local value `days` from now in Shanghai."""
+    start = datetime.now(TZ).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return (start + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def event_form(**change):
+    form = {
+        "title": "科普墅·人工智能讲座",
+        "kind": "lecture",
+        "series": "科普墅",
+        "description": "第一段\r\n第二段",
+        "venue": "运河科创中心报告厅",
+        "address": "莫干山路 100 号",
+        "street": "湖墅街道",
+        "organizer_unit": "拱墅区科学技术协会",
+        "starts_at": local_input(10, 14),
+        "ends_at": local_input(10, 16),
+        "capacity": "80",
+        "max_party_size": "2",
+        "waitlist": "true",
+        "registration_opens_at": "",
+        "registration_closes_at": "",
+        "status": "published",
+    }
+    form.update(change)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+async def make_event(**change):
+    start = datetime.now(TZ).replace(microsecond=0) + timedelta(days=5)
+    raw = {
+        "title": "快墅转·成果对接会",
+        "kind": "matching",
+        "venue": "新质成果转化中心",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
+        "capacity": 10,
+    }
+    raw.update(change)
+    return await scheduling.create_event(raw, None)
+
+
+async def actions_for(event_id):
+    rows = await AuditLog.select(AuditLog.action).where(
+        (AuditLog.object_type == "event") & (AuditLog.object_id == event_id)
+    )
+    return [row["action"] for row in rows]
+
+
+def new_id(response):
+    match = re.match(r"^/manage/events/(\d+)", response.headers["location"])
+    assert match, response.headers["location"]
+    return int(match.group(1))
+
+
+async def test_anonymous_visitor_is_sent_to_login(client, db):
+    response = await client.get("/manage/", follow_redirects=False)
+    assert response.status_code in (302, 303)
+    assert response.headers["location"].startswith("/login?next=/manage")
+
+
+async def test_staff_gets_workbench_but_not_the_event_form(client, db):
+    await make_event(title="今天之后的讲座")
+    await make_event(title="草稿不显示", status="draft")
+    await login(client, "staff")
+    home = await client.get("/manage/")
+    assert home.status_code == 200
+    assert "工作台" in home.text and "今天之后的讲座" in home.text
+    assert "草稿不显示" not in home.text and "/manage/events/new" not in home.text
+    assert (await client.get("/manage/events/new")).status_code == 403
+    assert (await post_form(client, "/manage/events/new", event_form())).status_code == 403
+
+
+async def test_organizer_creates_event_through_the_form(client, db):
+    await login(client, "organizer")
+    page = await client.get("/manage/events/new")
+    assert page.status_code == 200
+    assert 'name="_csrf_token"' in page.text and 'type="datetime-local"' in page.text
+    assert "湖墅街道" in page.text and "<datalist" in page.text
+    response = await post_form(client, "/manage/events/new", event_form())
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("?done=created")
+    event_id = new_id(response)
+    row = await scheduling.get_event(event_id)
+    assert row["description"] == "第一段\n第二段" and row["max_party_size"] == 2
+    assert row["registration_opens_at"] is None and row["street"] == "湖墅街道"
+    detail = await client.get(response.headers["location"])
+    assert "活动已创建" in detail.text and f"/events/{event_id}" in detail.text
+    listed = (await client.get("/api/v1/events")).json()["items"]
+    assert [item["title"] for item in listed] == ["科普墅·人工智能讲座"]
+    assert await actions_for(event_id) == ["event.create"]
+
+
+async def test_invalid_form_is_422_with_messages_next_to_fields(client, db):
+    await login(client, "organizer")
+    form = event_form(
+        title="",
+        capacity="0",
+        venue="我输入的场地",
+        starts_at=local_input(10, 16),
+        ends_at=local_input(10, 14),
+        waitlist=None,
+    )
+    response = await post_form(client, "/manage/events/new", form)
+    assert response.status_code == 422
+    html = response.text
+    assert re.search(r'id="f-title-error">此项必填<', html)
+    assert re.search(r'id="f-capacity-error">应在 1 到 100000 之间<', html)
+    assert re.search(r'id="f-ends_at-error">结束时间必须晚于开始时间<', html)
+    assert re.search(
+        r'id="f-title"[^>]*aria-describedby="f-title-error"[^>]*aria-invalid="true"', html
+    )
+    assert 'value="我输入的场地"' in html and f'value="{form["starts_at"]}"' in html
+    assert 'value="0"' in html and 'id="f-waitlist"' in html
+    assert not re.search(r'id="f-waitlist"[^>]*checked', html)
+    assert await Event.count() == 0
+
+
+async def test_missing_kind_asks_to_choose(client, db):
+    await login(client, "organizer")
+    response = await post_form(client, "/manage/events/new", event_form(kind=""))
+    assert response.status_code == 422
+    assert 'id="f-kind-error">请选择活动类型<' in response.text
+
+
+async def test_draft_is_hidden_until_published_from_the_detail_page(client, db):
+    await login(client, "organizer")
+    created = await post_form(client, "/manage/events/new", event_form(status="draft"))
+    event_id = new_id(created)
+    assert (await client.get("/api/v1/events")).json()["items"] == []
+    detail = await client.get(f"/manage/events/{event_id}")
+    assert f'action="/manage/events/{event_id}/publish"' in detail.text
+    published = await post_form(client, f"/manage/events/{event_id}/publish")
+    assert published.status_code == 303
+    assert published.headers["location"] == f"/manage/events/{event_id}?done=published"
+    assert len((await client.get("/api/v1/events")).json()["items"]) == 1
+    assert await actions_for(event_id) == ["event.create", "event.publish"]
+    again = await post_form(client, f"/manage/events/{event_id}/publish")
+    assert again.status_code == 303  # a second click changes nothing and logs nothing
+    assert await actions_for(event_id) == ["event.create", "event.publish"]
+
+
+async def test_edit_keeps_values_and_logs_before_and_after(client, db):
+    event = await make_event(title="旧标题")
+    await login(client, "organizer")
+    page = await client.get(f"/manage/events/{event['id']}/edit")
+    assert page.status_code == 200 and 'value="旧标题"' in page.text
+    form = event_form(title="新标题", capacity="30")
+    form.pop("status")
+    response = await post_form(client, f"/manage/events/{event['id']}/edit", form)
+    assert response.status_code == 303
+    row = await scheduling.get_event(event["id"])
+    assert row["title"] == "新标题" and row["capacity"] == 30
+    detail = await client.get(f"/manage/events/{event['id']}")
+    assert "修改活动" in detail.text and "<del>旧标题</del> → 新标题" in detail.text
+    assert await actions_for(event["id"]) == ["event.create", "event.update"]
+
+
+async def test_capacity_below_confirmed_shows_the_conflict(client, db):
+    event = await make_event(capacity=10)
+    await Event.update({Event.confirmed: 5}).where(Event.id == event["id"])
+    await login(client, "organizer")
+    form = event_form(capacity="3", max_party_size="1")
+    response = await post_form(client, f"/manage/events/{event['id']}/edit", form)
+    assert response.status_code == 409
+    assert "名额不能少于已确认的 5 个座位" in response.text and 'value="3"' in response.text
+    assert (await scheduling.get_event(event["id"]))["capacity"] == 10
+
+
+async def test_cancel_asks_for_confirmation_then_cancels(client, db):
+    event = await make_event()
+    await login(client, "organizer")
+    unconfirmed = await post_form(client, f"/manage/events/{event['id']}/cancel")
+    assert unconfirmed.status_code == 422 and "请勾选确认" in unconfirmed.text
+    assert (await scheduling.get_event(event["id"]))["status"] == "published"
+    response = await post_form(client, f"/manage/events/{event['id']}/cancel", {"confirm": "true"})
+    assert response.status_code == 303
+    assert (await scheduling.get_event(event["id"]))["status"] == "cancelled"
+    publish = await post_form(client, f"/manage/events/{event['id']}/publish")
+    assert publish.status_code == 409 and "活动已取消，不能再修改" in publish.text
+    edit = await post_form(client, f"/manage/events/{event['id']}/edit", event_form())
+    assert edit.status_code == 409 and "活动已取消，不能再修改" in edit.text
+    assert await actions_for(event["id"]) == ["event.create", "event.cancel"]
+
+
+async def test_duplicate_makes_a_draft_seven_days_later(client, db):
+    event = await make_event(series="快墅转")
+    await login(client, "organizer")
+    detail = await client.get(f"/manage/events/{event['id']}")
+    assert 'name="days"' in detail.text and 'value="7"' in detail.text
+    response = await post_form(client, f"/manage/events/{event['id']}/duplicate", {"days": "7"})
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("/edit?done=duplicated")
+    copy = await scheduling.get_event(new_id(response), include_unpublished=True)
+    assert copy["status"] == "draft" and copy["series"] == "快墅转"
+    assert copy["starts_at"] - event["starts_at"] == timedelta(days=7)
+    edit = await client.get(response.headers["location"])
+    assert "已复制为草稿" in edit.text
+    assert await actions_for(copy["id"]) == ["event.create", "event.duplicate"]
+    bad = await post_form(client, f"/manage/events/{event['id']}/duplicate", {"days": "0"})
+    assert bad.status_code == 422 and 'id="f-days-error"' in bad.text
+
+
+async def test_post_without_csrf_token_is_refused(client, db):
+    await login(client, "organizer")
+    response = await client.post("/manage/events/new", data=event_form(), follow_redirects=False)
+    assert response.status_code == 403
+    assert await Event.count() == 0
+
+
+async def test_home_lists_counts_and_filters(client, db):
+    published = await make_event(title="已发布的对接会", capacity=20)
+    await Event.update({Event.confirmed: 20, Event.waitlisted: 3}).where(
+        Event.id == published["id"]
+    )
+    await make_event(title="一场草稿", status="draft", kind="lecture")
+    past_start = datetime.now(TZ).replace(microsecond=0) - timedelta(days=3)
+    await make_event(
+        title="往期讲座", starts_at=past_start, ends_at=past_start + timedelta(hours=1)
+    )
+    await login(client, "organizer")
+    home = await client.get("/manage/")
+    assert "已发布的对接会" in home.text and "一场草稿" in home.text
+    assert "往期讲座" not in home.text and "已满 · 候补中" in home.text
+    drafts = await client.get("/manage/?status=draft")
+    assert "一场草稿" in drafts.text and "已发布的对接会" not in drafts.text
+    found = await client.get("/manage/", params={"q": "对接"})
+    assert "已发布的对接会" in found.text and "一场草稿" not in found.text
+    past = await client.get("/manage/?past=true")
+    assert "往期讲座" in past.text and "一场草稿" not in past.text
+    lectures = await client.get("/manage/?kind=lecture")
+    assert "一场草稿" in lectures.text and "已发布的对接会" not in lectures.text
+
+
+async def test_audit_log_page_is_for_admins(client, db):
+    event = await make_event(title="审计用活动")
+    await login(client, "organizer")
+    assert (await client.get("/manage/audit")).status_code == 403
+    await login(client, "admin")
+    page = await client.get("/manage/audit")
+    assert page.status_code == 200
+    assert "创建活动" in page.text and f'href="/manage/events/{event["id"]}"' in page.text
+    assert "审计用活动" in page.text
+    users_only = await client.get("/manage/audit?action=user.")
+    assert users_only.status_code == 200
+    assert (
+        'title="user.create"' in users_only.text and 'title="event.create"' not in users_only.text
+    )
+
+
+async def test_home_pages_keep_the_filters(client, db, monkeypatch):
+    from web.pages import manage
+
+    monkeypatch.setattr(manage, "PAGE_SIZE", 1)
+    past_start = datetime.now(TZ).replace(microsecond=0) - timedelta(days=3)
+    for title in ("往期甲", "往期乙"):
+        await make_event(title=title, starts_at=past_start, ends_at=past_start + timedelta(hours=1))
+    await login(client, "organizer")
+    first = await client.get("/manage/?past=true")
+    assert 'href="/manage/?past=true&amp;page=2"' in first.text
+    second = await client.get("/manage/?past=true&page=2")
+    assert second.status_code == 200 and "上一页" in second.text
