@@ -14,6 +14,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 
 from events import errors as domain
+from events.i18n import N_
 from events.i18n import gettext as _
 
 log = logging.getLogger("canal.errors")
@@ -76,15 +77,15 @@ def classify(exc: Exception) -> tuple[int, str, str, dict]:
 
 
 PAGE_MESSAGES = {
-    401: "请先登录",
-    403: "您没有访问此页面的权限",
-    404: "页面不存在，或活动尚未发布",
-    405: "不支持这种请求方式",
-    409: "操作与当前状态冲突",
-    413: "提交的内容过大",
-    422: "提交的内容有误",
-    429: "操作太频繁了，请稍后再试",
-    500: "服务器出了点问题，请稍后再试",
+    401: N_("请先登录"),
+    403: N_("您没有访问此页面的权限"),
+    404: N_("页面不存在，或活动尚未发布"),
+    405: N_("不支持这种请求方式"),
+    409: N_("操作与当前状态冲突"),
+    413: N_("提交的内容过大"),
+    422: N_("提交的内容有误"),
+    429: N_("操作太频繁了，请稍后再试"),
+    500: N_("服务器出了点问题，请稍后再试"),
 }
 
 
@@ -104,7 +105,7 @@ def exception_handler(request: Request, exc: Exception) -> Response:
         )
     if status == 401 and request.method == "GET":
         return Redirect(path=f"/login?next={quote(request.url.path)}")
-    title = _(PAGE_MESSAGES.get(status, "出错了"))
+    title = _(PAGE_MESSAGES.get(status, N_("出错了")))
     return Template(
         template_name="error.html",
         context={"status": status, "title": title, "detail": detail, "code": code},

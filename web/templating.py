@@ -32,7 +32,11 @@ def when(starts: datetime, ends: datetime | None = None, with_year: bool = False
     start = local(starts)
     text = _day(start)
     if with_year:
-        text = f"{start.year}年{text}" if i18n.current_locale.get() != "en" else f"{text}, {start.year}"
+        text = (
+            f"{start.year}年{text}"
+            if i18n.current_locale.get() != "en"
+            else f"{text}, {start.year}"
+        )
     text += f" {start:%H:%M}"
     if ends is not None:
         end = local(ends)
@@ -93,6 +97,7 @@ def build_environment() -> Environment:
         asset_url=asset_url,
         current_locale=i18n.current_locale.get,
         html_lang=lambda: i18n.LOCALES.get(i18n.current_locale.get(), "zh-CN"),
+        colon=lambda: ": " if i18n.current_locale.get() == "en" else "：",
     )
     env.filters.update(
         when=when,
