@@ -55,13 +55,16 @@ async def streets_in_use() -> list[str]:
     return sorted(row["street"] for row in rows)
 
 
-async def upcoming_counts() -> dict[str, int]:
-    """Published events not yet ended, per kind (one grouped query)."""
-    from piccolo.query.functions.aggregate import Count
-
-    rows = (
-        await Event.select(Event.kind, Count(Event.id, alias="n"))
-        .where((Event.status == "published") & (Event.ends_at >= now()))
-        .group_by(Event.kind)
+async def programme_preview(per_kind: int) -> list[dict]:
+    """The first `per_kind` upcoming published events of every kind, each row with `kind_total`
+    (how many upcoming events that kind has): one query, with window functions."""
+    return await Event.raw(
+        "SELECT * FROM ("
+        " SELECT event.*,"
+        "  ROW_NUMBER() OVER (PARTITION BY kind ORDER BY starts_at, id) AS kind_rank,"
+        "  COUNT(*) OVER (PARTITION BY kind) AS kind_total"
+        " FROM event WHERE status = 'published' AND ends_at >= {}"
+        ") AS upcoming WHERE kind_rank <= {} ORDER BY starts_at, id",
+        now(),
+        per_kind,
     )
-    return {row["kind"]: row["n"] for row in rows}

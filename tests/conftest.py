@@ -76,8 +76,12 @@ async def db_engine(request, tmp_path_factory):
 
 @pytest.fixture
 async def db(db_engine):
-    """An empty database (of the parametrised engine) for one test."""
+    """An empty database (of the parametrised engine) for one test, with no cached pages."""
+    from web import caching
+
+    caching.invalidate_public_pages()
     yield db_engine
+    caching.invalidate_public_pages()
     for table in reversed(APP_CONFIG.table_classes):
         await table.delete(force=True)
 

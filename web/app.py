@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from litestar import Litestar, Response, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -48,7 +47,6 @@ async def lifespan(_app: Litestar):
 
 def create_app() -> Litestar:
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO)
     return Litestar(
         route_handlers=[
             healthz,
@@ -62,16 +60,16 @@ def create_app() -> Litestar:
                 path="/static",
                 directories=[ASSETS],
                 include_in_schema=False,
-                cache_control=None,
+                # Pages link assets as /static/x?v=<content hash>: safe to keep for a year.
+                cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True),
                 send_as_attachment=False,
+                opt={"exclude_from_csrf": True},
             ),
         ],
         middleware=[RequestContextMiddleware()],
         lifespan=[lifespan],
         exception_handlers={Exception: exception_handler},
-        template_config=TemplateConfig(
-            engine=JinjaTemplateEngine.from_environment(environment())
-        ),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",

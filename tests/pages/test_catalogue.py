@@ -2,8 +2,6 @@
 
 from datetime import datetime, timedelta
 
-import pytest
-
 from events import scheduling
 from events.timeutil import TZ
 
@@ -29,15 +27,6 @@ async def make_event(**change):
     }
     values.update(change)
     return await scheduling.create_event(values, actor=None)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    from web import caching
-
-    caching.invalidate_public_pages()
-    yield
-    caching.invalidate_public_pages()
 
 
 async def test_catalogue_groups_upcoming_events_by_programme(client):

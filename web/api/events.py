@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Request, get, patch, post
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.params import FromPath, QueryParameter
 
 from events import catalogue, scheduling
 from events.timeutil import aware
+from web import caching
 from web.api.schemas import (
     DuplicateIn,
     EventIn,
@@ -34,6 +36,7 @@ class EventController(Controller):
     @get("/", operation_id="listEvents")
     async def list_events(
         self,
+        request: Request,
         kind: Kind | None = None,
         street: str | None = None,
         q: Annotated[str | None, QueryParameter(max_length=100)] = None,
@@ -42,18 +45,24 @@ class EventController(Controller):
         past: bool = False,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
-    ) -> EventList:
-        rows = await catalogue.list_events(
-            kind=kind,
-            street=street,
-            search=q,
-            start_from=aware(start_from) if start_from else None,
-            start_to=aware(start_to) if start_to else None,
-            include_past=past,
-            limit=limit,
-            offset=offset,
-        )
-        return EventList(items=[event_out(row) for row in rows])
+    ) -> Response[EventList]:
+        async def body() -> bytes:
+            rows = await catalogue.list_events(
+                kind=kind,
+                street=street,
+                search=q,
+                start_from=aware(start_from) if start_from else None,
+                start_to=aware(start_to) if start_to else None,
+                include_past=past,
+                limit=limit,
+                offset=offset,
+            )
+            return msgspec.json.encode(EventList(items=[event_out(row) for row in rows]))
+
+        if request.user:  # staff see the database as it is now
+            return Response(await body(), media_type=MediaType.JSON)
+        key = ("api-events", kind, street, q, start_from, start_to, past, limit, offset)
+        return caching.respond(request, await caching.cached(key, body), MediaType.JSON)
 
     @get("/{event_id:int}", operation_id="getEvent")
     async def get_event(self, request: Request, event_id: FromPath[int]) -> EventOut:
