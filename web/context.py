@@ -26,9 +26,8 @@ def _header(scope: Scope, name: bytes) -> str:
 
 class RequestContextMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        cookies = (
-            parse_cookie_string(_header(scope, b"cookie")) if _header(scope, b"cookie") else {}
-        )
+        cookie_header = _header(scope, b"cookie")
+        cookies = parse_cookie_string(cookie_header) if cookie_header else {}
         locale = cookies.get(LANG_COOKIE, "")
         current_locale.set(locale if locale in LOCALES else "zh_CN")
         user = None
