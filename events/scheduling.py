@@ -30,7 +30,8 @@ TEXT_LIMITS = {
 }
 REQUIRED_TEXT = ("title", "venue")
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
-EDITABLE = (*TEXT_LIMITS, "kind", *TIME_FIELDS, "capacity", "waitlist", "max_party_size")
+FLAGS = ("waitlist", "family", "ask_company")
+EDITABLE = (*TEXT_LIMITS, "kind", *TIME_FIELDS, "capacity", "max_party_size", *FLAGS)
 
 
 CONTROL_CHARS = {chr(code) for code in range(32)} - {"\n", "\r", "\t"} | {"\x7f"}
@@ -124,11 +125,13 @@ def clean_event_fields(raw: dict[str, Any], existing: dict | None = None) -> dic
             errors[name] = _("应在 {low} 到 {high} 之间").format(low=low, high=high)
         else:
             clean[name] = value
-    if "waitlist" in raw:
+    for name in FLAGS:
+        if name not in raw:
+            continue
         try:
-            clean["waitlist"] = _bool(raw["waitlist"])
+            clean[name] = _bool(raw[name])
         except TypeError:
-            errors["waitlist"] = _("请选择是或否")
+            errors[name] = _("请选择是或否")
     if existing is None:
         for name in ("title", "kind", "venue", "starts_at", "ends_at", "capacity"):
             if name not in raw and name not in errors:
@@ -179,6 +182,8 @@ def event_dict(row: dict) -> dict[str, Any]:
         "seats_left": seats_left,
         "waitlist": row["waitlist"],
         "max_party_size": row["max_party_size"],
+        "family": row["family"],
+        "ask_company": row["ask_company"],
         "registration_opens_at": iso(row["registration_opens_at"] or row["created_at"]),
         "registration_closes_at": iso(closes),
         "status": row["status"],
@@ -269,6 +274,12 @@ async def update_event(event_id: int, raw: dict[str, Any], actor: dict | None) -
                 _("名额不能少于已确认的 {n} 个座位").format(n=before["confirmed"])
             )
         after = updated[0]
+        if after["status"] == "cancelled" and before["status"] != "cancelled":
+            await _cancel_registrations(after)
+        elif after["capacity"] > before["capacity"]:
+            from events.registration import promote
+
+            await promote(after)  # raising capacity promotes from the waitlist, in order
         old, new = audit.changed(_snapshot(before), _snapshot(after))
         action = {"published": "event.publish", "cancelled": "event.cancel"}.get(
             status if status != before["status"] else "", "event.update"
@@ -277,13 +288,44 @@ async def update_event(event_id: int, raw: dict[str, Any], actor: dict | None) -
     return after
 
 
+async def _cancel_registrations(event: dict) -> None:
+    """A cancelled event revokes its tickets and tells every registrant."""
+    from events import messages
+    from events.tables import Registration
+
+    moment = now()
+    active = await Registration.select().where(
+        (Registration.event == event["id"]) & (Registration.status != "cancelled")
+    )
+    await Registration.update(
+        {
+            Registration.status: "cancelled",
+            Registration.cancelled_at: moment,
+            Registration.cancelled_by: "event",
+        }
+    ).where((Registration.event == event["id"]) & (Registration.status != "cancelled"))
+    await Event.update({Event.confirmed: 0, Event.waitlisted: 0}).where(Event.id == event["id"])
+    for registration in active:
+        await messages.enqueue(
+            "event_cancelled",
+            registration,
+            dedupe=str(registration["id"]),
+            payload={
+                "event_id": event["id"],
+                "event_title": event["title"],
+                "starts_at": event["starts_at"],
+                "name": registration["name"],
+            },
+        )
+
+
 async def duplicate_event(event_id: int, actor: dict | None, days: int = 7) -> dict:
     """The next session of a recurring series: same details, `days` later, as a draft."""
     if not 1 <= days <= 366:
         raise Invalid(_("间隔天数应在 1 到 366 之间"), {"days": _("应在 1 到 366 之间")})
     source = await get_event(event_id, include_unpublished=True)
     shift = timedelta(days=days)
-    raw = {key: source[key] for key in (*TEXT_LIMITS, "kind", "capacity", "waitlist")}
+    raw = {key: source[key] for key in (*TEXT_LIMITS, "kind", "capacity", *FLAGS)}
     raw["max_party_size"] = source["max_party_size"]
     raw["starts_at"] = source["starts_at"] + shift
     raw["ends_at"] = source["ends_at"] + shift

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     OnDelete,
@@ -78,8 +80,109 @@ class Event(Table, tablename="event"):
     status = Varchar(length=16, default="published", index=True)
     confirmed = Integer(default=0)
     waitlisted = Integer(default=0)
+    # Registrations take 1, 2, 3... in order: the FIFO key of the waitlist.
+    registration_seq = BigInt(default=0)
+    # Parent-child events count adults and children separately (both take seats).
+    family = Boolean(default=False)
+    # Enterprise events (快墅转) ask for the company.
+    ask_company = Boolean(default=False)
     created_by = ForeignKey(
         references=StaffUser, on_delete=OnDelete.set_null, null=True, default=None
     )
     created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class EventKey(Table, tablename="event_key"):
+    """One Ed25519 key pair per event; the private key is encrypted with the app's secret."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True, index=True)
+    public_key = Bytea()
+    private_key_encrypted = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Question(Table, tablename="question"):
+    """A custom question an organizer adds to an event's registration form."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    position = Integer(default=0)
+    label = Varchar(length=200)
+    kind = Varchar(length=16, default="text")  # text, single, multiple
+    options = JSON(default=[])
+    required = Boolean(default=False)
+
+
+class Registration(Table, tablename="registration"):
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=50)
+    phone = Varchar(length=11, index=True, null=True, default=None)  # null once anonymised
+    email = Varchar(length=200, default="")
+    company = Varchar(length=100, default="")
+    party_size = Integer(default=1)
+    adults = Integer(default=1)
+    children = Integer(default=0)
+    answers = JSON(default={})
+    status = Varchar(length=16, index=True)  # confirmed, waitlisted, cancelled
+    seq = BigInt(index=True)  # order of arrival per event: the waitlist order
+    ticket_token = Varchar(length=64, unique=True, index=True)
+    source = Varchar(length=16, default="web")  # web, api, walk_in, organizer
+    created_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancelled_by = Varchar(length=16, default="")  # self, organizer, event
+    checked_in_at = Timestamptz(null=True, default=None)
+    anonymised_at = Timestamptz(null=True, default=None)
+
+
+class OutboxMessage(Table, tablename="outbox_message"):
+    """A message written in the same transaction as the change it announces.
+
+    The sender delivers pending rows with retries and backoff; `dedupe_key` is unique so that
+    the same message is never queued twice, and a row is marked sent in the same statement
+    that claims it, so it is never delivered twice.
+    """
+
+    kind = Varchar(length=32)  # confirmed, waitlisted, promoted, cancelled, reminder, ...
+    channel = Varchar(length=16)  # sms, email
+    recipient = Varchar(length=200)
+    registration = ForeignKey(
+        references=Registration, on_delete=OnDelete.cascade, null=True, default=None
+    )
+    payload = JSON(default={})
+    dedupe_key = Varchar(length=120, unique=True)
+    status = Varchar(length=16, default="pending", index=True)  # pending, sending, sent, failed
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class PhoneCode(Table, tablename="phone_code"):
+    """A 6-digit code sent to a phone for 我的报名; stored hashed, valid 5 minutes."""
+
+    phone = Varchar(length=11, index=True)
+    code_hash = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    attempts = Integer(default=0)
+    used_at = Timestamptz(null=True, default=None)
+
+
+class ResidentSession(Table, tablename="resident_session"):
+    """A device that proved it holds a phone: it may list that phone's registrations."""
+
+    phone = Varchar(length=11, index=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class Setting(Table, tablename="setting"):
+    """Settings an admin changes at run time (e.g. the retention period)."""
+
+    key = Varchar(length=64, unique=True)
+    value = JSON(default=None, null=True)
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -17,6 +17,7 @@ from events import db
 from events.settings import get_settings
 from web.api.auth import AuthController
 from web.api.events import EventController
+from web.api.registrations import RegistrationController
 from web.context import RequestContextMiddleware
 from web.errors import exception_handler
 from web.pages.account import AccountController
@@ -52,6 +53,7 @@ def create_app() -> Litestar:
             healthz,
             AuthController,
             EventController,
+            RegistrationController,
             CatalogueController,
             AccountController,
             ManageController,

@@ -6,6 +6,8 @@ workers × the figure here; still enough to stop password guessing.
 
 from __future__ import annotations
 
+import os
+
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -17,6 +19,10 @@ _limiter = MovingWindowRateLimiter(MemoryStorage())
 
 LOGIN_PER_IP = parse("20/5 minutes")
 LOGIN_PER_USER = parse("10/15 minutes")
+# Many phones share a carrier's NAT address, so the per-address limit is generous; the
+# per-phone limit is what stops one person filling an event. Both can be set for load tests.
+REGISTRATION_PER_IP = parse(os.environ.get("EVENTS_REGISTRATION_LIMIT_PER_IP", "120/minute"))
+REGISTRATION_PER_PHONE = parse(os.environ.get("EVENTS_REGISTRATION_LIMIT_PER_PHONE", "10/hour"))
 
 
 def check(limit, *keys: str) -> None:
@@ -36,6 +42,17 @@ def check_login(ip: str, username: str) -> None:
 def failed_login(ip: str, username: str) -> None:
     hit(LOGIN_PER_IP, "login-ip", ip)
     hit(LOGIN_PER_USER, "login-user", username.lower())
+
+
+def check_registration(ip: str, phone: str) -> None:
+    """Every attempt counts against the address; only registrations made count per phone."""
+    check(REGISTRATION_PER_IP, "register-ip", ip)
+    check(REGISTRATION_PER_PHONE, "register-phone", phone.strip()[-11:])
+    hit(REGISTRATION_PER_IP, "register-ip", ip)
+
+
+def registered(phone: str) -> None:
+    hit(REGISTRATION_PER_PHONE, "register-phone", phone)
 
 
 def reset() -> None:

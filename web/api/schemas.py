@@ -56,6 +56,8 @@ class EventIn(Struct):
     organizer_unit: Annotated[str, Meta(max_length=100)] = ""
     waitlist: bool = True
     max_party_size: int = 1
+    family: bool = False
+    ask_company: bool = False
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     status: Literal["published", "draft"] = "published"
@@ -75,6 +77,8 @@ class EventPatch(Struct):
     organizer_unit: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
     waitlist: bool | UnsetType = UNSET
     max_party_size: int | UnsetType = UNSET
+    family: bool | UnsetType = UNSET
+    ask_company: bool | UnsetType = UNSET
     registration_opens_at: datetime | UnsetType | None = UNSET
     registration_closes_at: datetime | UnsetType | None = UNSET
     status: Literal["published", "draft", "cancelled"] | UnsetType = UNSET
@@ -102,6 +106,8 @@ class EventOut(Struct):
     seats_left: int
     waitlist: bool
     max_party_size: int
+    family: bool
+    ask_company: bool
     registration_opens_at: str | None
     registration_closes_at: str | None
     status: str

@@ -1,0 +1,315 @@
+"""Register, cancel and promote from the waitlist: seats are never oversold.
+
+Mechanism (see docs/registration.md): every change to an event's registrations starts with a
+single conditional UPDATE of the event row, which takes the seats (or a waitlist number) and,
+on PostgreSQL, holds that row's lock until commit; on SQLite the whole workflow runs in an
+IMMEDIATE transaction. So changes to one event are serialised by the database, and the
+counters on the event row, the registrations and the outbox message commit together or not
+at all. The partial unique index `registration_active_phone` refuses a second active
+registration for the same phone, whatever the concurrency.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from events import audit, messages, tickets
+from events.db import write_transaction
+from events.errors import Conflict, DomainError, NotFound
+from events.i18n import gettext as _
+from events.registration_form import clean_registration
+from events.scheduling import MAX_ID
+from events.tables import Event, Registration
+from events.timeutil import now
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+
+
+class EventFull(Conflict):
+    code = "full"
+
+
+class RegistrationClosed(Conflict):
+    code = "closed"
+
+
+# Registration is open: published, and now inside the window (two `now` placeholders).
+OPEN = (
+    "status = 'published'"
+    " AND (registration_opens_at IS NULL OR registration_opens_at <= {})"
+    " AND COALESCE(registration_closes_at, ends_at) > {}"
+)
+
+
+async def _take_seats(event_id: int, seats: int, moment) -> int | None:
+    """Confirm `seats` if they fit: the registration's sequence number, or None."""
+    rows = await Event.raw(
+        "UPDATE event SET confirmed = confirmed + {}, registration_seq = registration_seq + 1"
+        " WHERE id = {} AND confirmed + {} <= capacity AND " + OPEN + " RETURNING registration_seq",
+        seats,
+        event_id,
+        seats,
+        moment,
+        moment,
+    )
+    return rows[0]["registration_seq"] if rows else None
+
+
+async def _join_waitlist(event_id: int, seats: int, moment) -> int | None:
+    rows = await Event.raw(
+        "UPDATE event SET waitlisted = waitlisted + {}, registration_seq = registration_seq + 1"
+        " WHERE id = {} AND waitlist AND " + OPEN + " RETURNING registration_seq",
+        seats,
+        event_id,
+        moment,
+        moment,
+    )
+    return rows[0]["registration_seq"] if rows else None
+
+
+async def _refusal(event_id: int, moment) -> DomainError:
+    """Why a registration was refused, read after both conditional updates missed."""
+    row = await Event.select().where(Event.id == event_id).first()
+    if row is None or row["status"] == "draft":
+        return NotFound(_("没有找到这个活动"))
+    opens = row["registration_opens_at"]
+    closes = row["registration_closes_at"] or row["ends_at"]
+    if row["status"] != "published" or (opens and moment < opens) or moment >= closes:
+        return RegistrationClosed(_("此活动当前不接受报名"))
+    return EventFull(_("名额已满，且此活动不设候补"))
+
+
+async def waitlist_position(event_id: int, seq: int) -> int:
+    rows = await Registration.raw(
+        "SELECT COUNT(*) AS n FROM registration"
+        " WHERE event = {} AND status = 'waitlisted' AND seq <= {}",
+        event_id,
+        seq,
+    )
+    return rows[0]["n"]
+
+
+async def register(event_id: int, raw: dict[str, Any], source: str = "web", actor=None) -> dict:
+    """A new registration: confirmed when its party fits the seats left, else waitlisted."""
+    if not 1 <= event_id <= MAX_ID:
+        raise NotFound(_("没有找到这个活动"))
+    event = await Event.select().where(Event.id == event_id).first()
+    if event is None or event["status"] == "draft":
+        raise NotFound(_("没有找到这个活动"))
+    values = await clean_registration(event, raw)
+    active = await Registration.exists().where(
+        (Registration.event == event_id)
+        & (Registration.phone == values["phone"])
+        & (Registration.status != "cancelled")
+    )
+    if active:
+        raise AlreadyRegistered(_("这个手机号已报名本活动"))
+    token = secrets.token_urlsafe(24)
+    moment = now()
+    try:
+        async with write_transaction():
+            seq = await _take_seats(event_id, values["party_size"], moment)
+            status = "confirmed"
+            if seq is None:
+                seq = await _join_waitlist(event_id, values["party_size"], moment)
+                status = "waitlisted"
+            if seq is None:
+                raise await _refusal(event_id, moment)
+            rows = await Registration.insert(
+                Registration(
+                    event=event_id,
+                    status=status,
+                    seq=seq,
+                    ticket_token=token,
+                    source=source,
+                    created_at=moment,
+                    confirmed_at=moment if status == "confirmed" else None,
+                    **values,
+                )
+            ).returning(*Registration.all_columns())
+            registration = rows[0]
+            position = await waitlist_position(event_id, seq) if status == "waitlisted" else None
+            await messages.enqueue(
+                status,
+                registration,
+                dedupe=f"{registration['id']}:{seq}",
+                payload=_payload(event, registration, position),
+            )
+            if actor is not None or source != "web":
+                await audit.record(
+                    actor,
+                    "registration.create",
+                    "registration",
+                    registration["id"],
+                    after={"event": event_id, "status": status, "source": source},
+                )
+    except Exception as error:
+        if _is_unique_violation(error):
+            raise AlreadyRegistered(_("这个手机号已报名本活动")) from error
+        raise
+    return {**registration, "waitlist_position": position}
+
+
+def _is_unique_violation(error: Exception) -> bool:
+    text = f"{type(error).__name__} {error}".lower()
+    return "unique" in text and ("registration_active_phone" in text or "registration" in text)
+
+
+def _payload(event: dict, registration: dict, position: int | None = None) -> dict:
+    return {
+        "event_id": event["id"],
+        "event_title": event["title"],
+        "starts_at": event["starts_at"],
+        "venue": event["venue"],
+        "address": event["address"],
+        "name": registration["name"],
+        "party_size": registration["party_size"],
+        "ticket_token": registration["ticket_token"],
+        "waitlist_position": position,
+    }
+
+
+async def _lock_event(event_id: int) -> dict:
+    """Take the event row's lock (PostgreSQL) and read it: the first step of every change."""
+    rows = await Event.raw(
+        "UPDATE event SET registration_seq = registration_seq WHERE id = {} RETURNING *",
+        event_id,
+    )
+    if not rows:
+        raise NotFound(_("没有找到这个活动"))
+    return rows[0]
+
+
+async def promote(event: dict) -> list[dict]:
+    """Give freed seats to the waitlist in order; a party that does not fit keeps its place.
+
+    Call inside a write transaction after `_lock_event`.
+    """
+    left = event["capacity"] - event["confirmed"]
+    promoted: list[dict] = []
+    skip_below = 0
+    while left > 0:
+        rows = await Registration.raw(
+            "SELECT * FROM registration WHERE event = {} AND status = 'waitlisted'"
+            " AND party_size <= {} AND seq > {} ORDER BY seq LIMIT 50",
+            event["id"],
+            left,
+            skip_below,
+        )
+        if not rows:
+            break
+        for row in rows:
+            skip_below = row["seq"]
+            if row["party_size"] <= left:
+                left -= row["party_size"]
+                promoted.append(row)
+            if left == 0:
+                break
+    if not promoted:
+        return []
+    moment = now()
+    seats = sum(row["party_size"] for row in promoted)
+    ids = [row["id"] for row in promoted]
+    await Registration.update(
+        {Registration.status: "confirmed", Registration.confirmed_at: moment}
+    ).where(Registration.id.is_in(ids))
+    await Event.raw(
+        "UPDATE event SET confirmed = confirmed + {}, waitlisted = waitlisted - {} WHERE id = {}",
+        seats,
+        seats,
+        event["id"],
+    )
+    event["confirmed"] += seats
+    event["waitlisted"] -= seats
+    for row in promoted:
+        row["status"] = "confirmed"
+        await messages.enqueue(
+            "promoted", row, dedupe=f"{row['id']}:{row['seq']}", payload=_payload(event, row)
+        )
+        await audit.record(
+            None, "registration.promote", "registration", row["id"], after={"status": "confirmed"}
+        )
+    return promoted
+
+
+async def _release(event: dict, registration: dict) -> None:
+    """Give back what a confirmed or waitlisted registration held on the event row."""
+    column = "confirmed" if registration["status"] == "confirmed" else "waitlisted"
+    await Event.raw(
+        f"UPDATE event SET {column} = {column} - {{}} WHERE id = {{}}",
+        registration["party_size"],
+        event["id"],
+    )
+    event[column] -= registration["party_size"]
+
+
+async def cancel(ticket_token: str, by: str = "self", actor=None) -> dict:
+    """Cancel a registration; freed seats go to the waitlist at once. Idempotent."""
+    found = await by_token(ticket_token)
+    async with write_transaction():
+        event = await _lock_event(found["event"])
+        registration = await Registration.select().where(Registration.id == found["id"]).first()
+        if registration["status"] == "cancelled":
+            return registration
+        moment = now()
+        await Registration.update(
+            {
+                Registration.status: "cancelled",
+                Registration.cancelled_at: moment,
+                Registration.cancelled_by: by,
+            }
+        ).where(Registration.id == registration["id"])
+        await _release(event, registration)
+        before = registration["status"]
+        registration.update(status="cancelled", cancelled_at=moment, cancelled_by=by)
+        await messages.enqueue(
+            "cancelled",
+            registration,
+            dedupe=f"{registration['id']}:{registration['seq']}",
+            payload=_payload(event, registration),
+        )
+        await audit.record(
+            actor,
+            "registration.cancel",
+            "registration",
+            registration["id"],
+            before={"status": before},
+            after={"status": "cancelled", "by": by},
+        )
+        if before == "confirmed":
+            await promote(event)
+    return registration
+
+
+async def by_token(ticket_token: str) -> dict:
+    if not isinstance(ticket_token, str) or not 10 <= len(ticket_token) <= 64:
+        raise NotFound(_("没有找到这张票"))
+    row = await Registration.select().where(Registration.ticket_token == ticket_token).first()
+    if row is None:
+        raise NotFound(_("没有找到这张票"))
+    return row
+
+
+async def ticket(ticket_token: str, base_url: str) -> dict:
+    """The contract's ticket object, plus the event for pages."""
+    registration = await by_token(ticket_token)
+    position = None
+    qr = None
+    if registration["status"] == "waitlisted":
+        position = await waitlist_position(registration["event"], registration["seq"])
+    if registration["status"] == "confirmed":
+        payload = await tickets.sign(registration["event"], registration["id"])
+        qr = tickets.qr_text(base_url, payload)
+    return {
+        "id": registration["id"],
+        "event_id": registration["event"],
+        "status": registration["status"],
+        "waitlist_position": position,
+        "party_size": registration["party_size"],
+        "checked_in_at": registration["checked_in_at"],
+        "qr": qr,
+        "registration": registration,
+    }

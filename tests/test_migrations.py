@@ -1,0 +1,67 @@
+"""Migrations apply from an empty database and from the previous migration, on both engines."""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from piccolo.apps.migrations.commands.forwards import run_forwards
+
+from events import db as dbmod
+from events.tables import Event, Registration
+from tests.conftest import PG_ADMIN_DSN, REQUIRE_PG, _pg_admin
+
+FIRST = "2026-11-28T07:39:58:249637"
+
+
+@pytest.fixture
+async def scratch_url(db_engine, tmp_path):
+    """A brand-new empty database of the engine under test; the session engine is restored."""
+    working = dbmod.current_engine()
+    admin = None
+    if db_engine.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+    else:
+        try:
+            admin = await _pg_admin()
+        except Exception as error:
+            (pytest.fail if REQUIRE_PG else pytest.skip)(f"PostgreSQL: {error}")
+        name = f"events_mig_{secrets.token_hex(4)}"
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    engine = dbmod.engine_from_url(url)
+    dbmod.use_engine(engine)
+    try:
+        yield url
+    finally:
+        dbmod.use_engine(working)
+        if admin is not None:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+async def test_upgrade_from_the_first_migration_keeps_events(scratch_url):
+    await run_forwards(app_name="events", migration_id=FIRST)
+    start = datetime.now(UTC) + timedelta(days=3)
+    await Event.raw(
+        "INSERT INTO event (kind, series, title, description, venue, address, street,"
+        " organizer_unit, starts_at, ends_at, capacity, waitlist, max_party_size, status,"
+        " confirmed, waitlisted, created_at, updated_at)"
+        " VALUES ('lecture', '', '旧活动', '', '礼堂', '', '', '', {}, {}, 50, {}, 1,"
+        " 'published', 0, 0, {}, {})",
+        start,
+        start + timedelta(hours=2),
+        True,
+        start,
+        start,
+    )
+    await dbmod.migrate()
+    event = await Event.select().first()
+    assert event["title"] == "旧活动" and event["registration_seq"] == 0
+    assert event["family"] is False
+    assert await Registration.count() == 0
+    await dbmod.migrate()  # nothing left to run: a no-op
+
+
+async def test_migrate_from_empty(scratch_url):
+    await dbmod.migrate()
+    assert await Event.count() == 0
