@@ -6,47 +6,33 @@
    `bench_catalogue_<random>` on postgresql://postgres@127.0.0.1:5432), runs `events migrate`
    on it and inserts 1,000 published events over the past year and the next six months.
 2. Starts `events serve --workers 1 --quiet` on a free port and waits for /healthz.
-3. Runs wrk (`-t2 -c50 --latency`, `Accept-Encoding: gzip`) against GET /api/v1/events and
-   GET / (the catalogue page) after a short warm-up each.
+3. Runs wrk (`-t2 -c50 --latency`, `Accept-Encoding: gzip`) against GET / (the catalogue
+   page) and GET /api/v1/events after a short warm-up each.
 4. Does the same against bench/hello.py served by uvicorn the same way (the framework's floor).
 5. Measures the catalogue page's weight: the HTML of / plus the CSS and JS it references,
    gzip-compressed (as served when the server compresses, else gzip level 6 here).
 6. Prints a table and the aims; stops every subprocess and drops the database at the end,
    also on an error, Ctrl-C or SIGTERM.
 
-Traffic goes to 127.0.0.1 only. wrk and the server share the machine's cores.
+The machinery (database, servers, wrk, CPU accounting) is in bench/harness.py. Traffic goes to
+127.0.0.1 only. wrk and the server share the machine's cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gzip
-import http.client
 import os
 import random
-import re
-import resource
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent
-HOST = "127.0.0.1"
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+from harness import HOST, WrkResult, fetch, measure, parser, print_table, session
+
 EVENT_COUNT = 1000
 SEED = 20260301
 
@@ -268,318 +254,6 @@ async def insert_events(url: str) -> int:
     return await Event.count()
 
 
-# --- databases -------------------------------------------------------------------------------
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(PG_ADMIN_URL, timeout=10)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-def create_database(kind: str, folder: Path, cleanup: contextlib.ExitStack) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'bench.sqlite3'}"  # sqlite:////tmp/... (absolute path)
-    name = f"bench_catalogue_{secrets.token_hex(4)}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    cleanup.callback(drop_database, name)
-    parts = urlsplit(PG_ADMIN_URL)
-    return f"{parts.scheme}://{parts.netloc}/{name}"
-
-
-def drop_database(name: str) -> None:
-    try:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        print(f"dropped database {name}")
-    except Exception as error:  # cleanup must not hide the original error
-        print(f"warning: could not drop database {name}: {error}", file=sys.stderr)
-
-
-# --- servers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen
-    port: int
-    log: Path
-    ready_path: str = "/"
-
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    self.process.kill()
-                self.process.wait(timeout=5)
-
-
-def start_server(
-    name: str, argv: list[str], env: dict, folder: Path, port: int, ready_path: str
-) -> Server:
-    log = folder / f"{name}.log"
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            argv,
-            env=env,
-            cwd=ROOT,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches this script only; it stops the server
-        )
-    server = Server(name, process, port, log, ready_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            if fetch(server.base + ready_path).status == 200:
-                return server
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"{name} did not answer {ready_path} within 60 s:\n{log.read_text()}")
-
-
-@dataclass
-class Fetched:
-    status: int
-    headers: dict[str, str]
-    body: bytes  # as sent on the wire (still gzip-compressed when Content-Encoding is gzip)
-
-
-def fetch(url: str, gzip_ok: bool = True) -> Fetched:
-    parts = urlsplit(url)
-    assert parts.hostname == HOST
-    connection = http.client.HTTPConnection(HOST, parts.port, timeout=10)
-    try:
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        connection.request("GET", path, headers={"Accept-Encoding": "gzip"} if gzip_ok else {})
-        response = connection.getresponse()
-        body = response.read()
-        headers = {key.lower(): value for key, value in response.getheaders()}
-        return Fetched(response.status, headers, body)
-    finally:
-        connection.close()
-
-
-# --- machine load ----------------------------------------------------------------------------
-# Other work on the machine (tests, browsers) skews a benchmark on 2 cores: measure it. "Foreign"
-# CPU is the machine's busy time minus the server's and wrk's own, in cores.
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _busy_seconds() -> float:
-    with open("/proc/stat") as handle:
-        values = [int(value) for value in handle.readline().split()[1:9]]
-    idle, iowait = values[3], values[4]
-    return (sum(values) - idle - iowait) / TICK
-
-
-def _process_seconds(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
-
-
-def _postgres_seconds() -> float:
-    """CPU of every `postgres` process (the server is part of what is measured on PostgreSQL)."""
-    total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as handle:
-                head, _, rest = handle.read().rpartition(")")
-        except OSError:
-            continue
-        if head.endswith("(postgres"):
-            fields = rest.split()
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
-
-
-def _children_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-@dataclass
-class CpuSample:
-    at: float
-    busy: float
-    server: float
-    children: float
-    postgres: float
-
-    @classmethod
-    def take(cls, pid: int) -> CpuSample:
-        return cls(
-            time.monotonic(),
-            _busy_seconds(),
-            _process_seconds(pid),
-            _children_seconds(),
-            _postgres_seconds(),
-        )
-
-    def since(self, start: CpuSample, with_postgres: bool) -> dict[str, float]:
-        """Cores used between `start` and this sample: server, wrk, postgres, other processes.
-
-        With `with_postgres` the PostgreSQL server counts as part of the system under test;
-        otherwise its CPU is some other process's.
-        """
-        wall = max(self.at - start.at, 1e-6)
-        used = {
-            "server": (self.server - start.server) / wall,
-            "wrk": (self.children - start.children) / wall,
-            "postgres": (self.postgres - start.postgres) / wall if with_postgres else 0.0,
-        }
-        busy = (self.busy - start.busy) / wall
-        used["other"] = max(busy - sum(used.values()), 0.0)
-        return used
-
-
-def wait_for_quiet(pid: int, args: argparse.Namespace) -> float:
-    """Wait (at most --quiet-wait s) until other processes use < --quiet-cores; return usage."""
-    deadline = time.monotonic() + args.quiet_wait
-    while True:
-        start = CpuSample.take(pid)
-        time.sleep(1.0)
-        foreign = CpuSample.take(pid).since(start, with_postgres=False)["other"]
-        if foreign < args.quiet_cores or time.monotonic() >= deadline:
-            if foreign >= args.quiet_cores:
-                print(f"  (machine still busy: {foreign:.2f} cores used by other processes)")
-            return foreign
-
-
-# --- wrk -------------------------------------------------------------------------------------
-
-UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-@dataclass
-class WrkResult:
-    label: str
-    url: str
-    rps: float
-    p50: float
-    p99: float
-    requests: int
-    errors: list[str] = field(default_factory=list)
-    bytes_per_response: int | None = None
-    cpu: dict[str, float] = field(default_factory=dict)  # cores: server, wrk, postgres, other
-
-
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    if not match:
-        raise ValueError(f"unexpected wrk latency {text!r}")
-    return float(match.group(1)) * UNITS_MS[match.group(2)]
-
-
-def parse_wrk(output: str, label: str, url: str) -> WrkResult:
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
-    total = re.search(r"(\d+) requests in", output)
-    if not (rps and p50 and p99 and total):
-        raise RuntimeError(f"could not parse wrk output:\n{output}")
-    errors = []
-    for pattern in (r"Socket errors:.*", r"Non-2xx or 3xx responses:.*"):
-        found = re.search(pattern, output)
-        if found:
-            errors.append(found.group(0).strip())
-    return WrkResult(
-        label, url, float(rps.group(1)), _ms(p50.group(1)), _ms(p99.group(1)),
-        int(total.group(1)), errors,
-    )  # fmt: skip
-
-
-def run_wrk(url: str, args: argparse.Namespace, duration: float) -> str:
-    argv = [
-        args.wrk,
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{duration:g}s",
-        "--timeout",
-        f"{args.timeout:g}s",
-        "--latency",
-        "-H",
-        "Accept-Encoding: gzip",
-        url,
-    ]
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=duration + 60, check=True
-    )  # bounded: wrk stops after `duration`, the timeout catches a hang
-    return done.stdout
-
-
-def bench(
-    label: str, server: Server, path: str, args: argparse.Namespace, uses_db: bool = True
-) -> WrkResult:
-    url = server.base + path
-    first = fetch(url)
-    if first.status != 200:
-        raise RuntimeError(f"{url} answered {first.status}: {first.body[:300]!r}")
-    wait_for_quiet(server.process.pid, args)
-    if args.warmup > 0:
-        run_wrk(url, args, args.warmup)
-    start = CpuSample.take(server.process.pid)
-    output = run_wrk(url, args, args.duration)
-    cpu = CpuSample.take(server.process.pid).since(
-        start, with_postgres=uses_db and args.db == "postgres"
-    )
-    if args.verbose:
-        print(output)
-    result = parse_wrk(output, label, url)
-    result.bytes_per_response = len(first.body)
-    result.cpu = cpu
-    encoding = first.headers.get("content-encoding", "identity")
-    print(
-        f"  {label:<28} {result.rps:>9.0f} req/s  p50 {result.p50:6.2f} ms  "
-        f"p99 {result.p99:6.2f} ms  ({len(first.body):,} B {encoding}; CPU cores: "
-        + ", ".join(f"{name} {value:.2f}" for name, value in cpu.items())
-        + ")",
-        flush=True,
-    )
-    drain(server)
-    return result
-
-
-def drain(server: Server) -> None:
-    """Wait until the server has answered what wrk left in flight (bounded)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        began = time.monotonic()
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            fetch(server.base + server.ready_path)
-        if time.monotonic() - began < 0.05:
-            return
-        time.sleep(0.2)
-
-
 # --- page weight -----------------------------------------------------------------------------
 
 
@@ -614,9 +288,8 @@ def _weigh(name: str, url: str) -> tuple[Weight, bytes]:
         raw = gzip.decompress(got.body)
         return Weight(name, len(raw), len(got.body), "gzip as served"), raw
     compressed = gzip.compress(got.body, compresslevel=6)
-    return Weight(name, len(got.body), len(compressed), "not compressed by server; gzip-6 here"), (
-        got.body
-    )
+    how = "not compressed by server; gzip-6 here"
+    return Weight(name, len(got.body), len(compressed), how), got.body
 
 
 def page_weight(base: str) -> list[Weight]:
@@ -639,9 +312,9 @@ def page_weight(base: str) -> list[Weight]:
 
 def report(
     args: argparse.Namespace,
-    results: list[WrkResult],
     floor: WrkResult,
     catalogue: WrkResult,
+    api: WrkResult,
     weights: list[Weight],
 ) -> None:
     cores = os.cpu_count()
@@ -651,23 +324,18 @@ def report(
         f"-c{args.connections} -d{args.duration:g}s (warm-up {args.warmup:g}s), "
         f"1 uvicorn worker, {cores} cores shared by wrk and the server"
     )
-    header = (
-        f"{'endpoint':<28}{'requests/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'vs floor':>9}"
-        f"{'bytes/resp':>11}{'other CPU':>10}"
-    )
-    print(header)
-    print("-" * len(header))
-    for result in results:
-        print(
-            f"{result.label:<28}{result.rps:>11.0f}{result.p50:>9.2f}{result.p99:>9.2f}"
-            f"{result.rps / floor.rps:>9.1%}{result.bytes_per_response or 0:>11,}"
-            f"{result.cpu['other']:>10.2f}"
-        )
+    columns = [("endpoint", 28), ("requests/s", 11), ("p50 ms", 9), ("p99 ms", 9)]
+    columns += [("vs floor", 9), ("bytes/resp", 11), ("other CPU", 10)]
+    print_table(columns, [
+        [r.label, f"{r.rps:.0f}", f"{r.p50:.2f}", f"{r.p99:.2f}", f"{r.rps / floor.rps:.1%}",
+         f"{r.bytes_per_response or 0:,}", f"{r.cpu['other']:.2f}"]
+        for r in (floor, catalogue, api)
+    ])  # fmt: skip
     print(
         "(bytes/resp: body as sent with Accept-Encoding: gzip; other CPU: cores used by other "
         "processes during the run)"
     )
-    for result in results:
+    for result in (floor, catalogue, api):
         for error in result.errors:
             print(f"  ! {result.label}: {error}")
     print()
@@ -695,107 +363,32 @@ def report(
             f"{catalogue.p99:.2f} ms",
             catalogue.p99 < AIM_P99_MS,
         ),
-        (
-            f"HTML+CSS+JS < {AIM_WEIGHT_KB:g} KB gz",
-            f"{total_kb:.1f} KB",
-            total_kb < AIM_WEIGHT_KB,
-        ),
+        (f"HTML+CSS+JS < {AIM_WEIGHT_KB:g} KB gz", f"{total_kb:.1f} KB", total_kb < AIM_WEIGHT_KB),
     ]
     print("Aims (issue 2):")
     for name, value, met in aims:
         print(f"  {name:<36}{value:<28}{'met' if met else 'MISSED'}")
 
 
-# --- main ------------------------------------------------------------------------------------
-
-
-def _terminate(signum, _frame):
-    raise SystemExit(128 + signum)  # unwinds through the cleanup below
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--duration", type=float, default=15, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of wrk before each run")
-    parser.add_argument(
-        "--timeout", type=float, default=10,
-        help="wrk's request timeout in s (wrk leaves timed-out requests out of its latencies)",
-    )  # fmt: skip
-    parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
-    parser.add_argument(
-        "--quiet-wait", type=float, default=60,
-        help="before each run, wait up to this many seconds for other processes to go quiet",
-    )  # fmt: skip
-    parser.add_argument("--quiet-cores", type=float, default=0.2)
-    parser.add_argument("--verbose", action="store_true", help="print wrk's own output")
-    return parser.parse_args(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
-    with contextlib.ExitStack() as cleanup:
-        folder = Path(tempfile.mkdtemp(prefix="bench_catalogue_"))
-        cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
-        url = create_database(args.db, folder, cleanup)
-        env = {
-            **os.environ,
-            "EVENTS_DATABASE_URL": url,
-            "EVENTS_SECRET_KEY": secrets.token_urlsafe(32),
-            "EVENTS_DATA_DIR": str(folder),
-        }
-        # This process imports `events` to insert the rows: point it at the bench database
-        # before the import (events.piccolo_conf builds its engine from the environment).
-        os.environ.update({key: env[key] for key in ("EVENTS_DATABASE_URL", "EVENTS_SECRET_KEY")})
-        os.environ["EVENTS_DATA_DIR"] = str(folder)
-
-        print(f"database: {url}")
-        subprocess.run(
-            [str(BIN / "events"), "migrate"], env=env, cwd=ROOT, check=True, timeout=120,
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        count = asyncio.run(insert_events(url))
+    args = parser(__doc__).parse_args(argv)
+    with session("catalogue", args.db) as bench:
+        count = asyncio.run(insert_events(bench.url))
         print(f"inserted {count} events")
 
-        port = free_port()
-        app = start_server(
-            "events",
-            [str(BIN / "events"), "serve", "--workers", "1", "--quiet", "--port", str(port)],
-            env, folder, port, "/healthz",
-        )  # fmt: skip
-        cleanup.callback(app.stop)
-        print(f"events serve on {app.base} (pid {app.process.pid})")
-        catalogue = bench("GET / (catalogue page)", app, "/", args)
-        api = bench("GET /api/v1/events", app, "/api/v1/events", args)
+        app = bench.serve_events(workers=1)
+        catalogue = measure("GET / (catalogue page)", app, "/", args)
+        api = measure("GET /api/v1/events", app, "/api/v1/events", args)
         weights = page_weight(app.base)
         app.stop()
 
-        port = free_port()
-        hello = start_server(
-            "hello",
-            [
-                sys.executable, "-m", "uvicorn", "hello:app", "--app-dir", str(BENCH),
-                "--host", HOST, "--port", str(port),
-                "--log-level", "warning", "--no-access-log", "--proxy-headers",
-            ],
-            env, folder, port, "/",
-        )  # fmt: skip
-        cleanup.callback(hello.stop)
-        print(f"hello-world on {hello.base} (pid {hello.process.pid})")
-        floor = bench("GET / (hello-world floor)", hello, "/", args, uses_db=False)
+        hello = bench.serve_asgi("hello-world", "hello:app")
+        floor = measure("GET / (hello-world floor)", hello, "/", args, uses_db=False)
         hello.stop()
 
-        report(args, [floor, catalogue, api], floor, catalogue, weights)
+        report(args, floor, catalogue, api, weights)
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted; cleaned up", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(main())

@@ -7,13 +7,20 @@ PostgreSQL: an asyncpg pool opened and closed in the app's lifespan.
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import os
 import sqlite3
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 
 class DatabaseUrlError(ValueError):
@@ -78,12 +85,101 @@ def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or current_engine()).engine_type == "sqlite"
 
 
-def write_transaction():
+class _SqliteWriter:
+    """One writer at a time on a SQLite file, handed over without polling.
+
+    SQLite allows one writer; others wait in its busy handler, which sleeps and retries (up to
+    100 ms a try), so under load most of the time goes to sleeping. Here writers queue on an
+    asyncio lock within a worker and on an flock() of `<db>.write-lock` across workers (taken
+    in a thread, so the event loop never blocks), and BEGIN IMMEDIATE then finds the file free.
+    The lock is re-entrant within a task, as Piccolo's transactions nest.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._files: dict[str, int] = {}
+        self._owner: ContextVar[str | None] = ContextVar("sqlite_writer_owner", default=None)
+
+    @asynccontextmanager
+    async def hold(self, path: str):
+        if self._owner.get() == path:
+            yield
+            return
+        lock = self._locks.setdefault(path, asyncio.Lock())
+        async with lock:
+            fd = self._files.get(path)
+            if fd is None:
+                fd = self._files[path] = os.open(
+                    f"{path}.write-lock", os.O_RDWR | os.O_CREAT, 0o600
+                )
+            # Not cancellable while waiting: a cancelled wait would leave the flock taken.
+            await anyio.to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_EX)
+            token = self._owner.set(path)
+            try:
+                yield
+            finally:
+                self._owner.reset(token)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+_sqlite_writer = _SqliteWriter()
+
+
+class _KeepOpen:
+    """The writer connection as Piccolo's transaction sees it: `close()` does not close it."""
+
+    def __init__(self, connection) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+    async def close(self) -> None:
+        return None
+
+
+class _WriterTransaction(SQLiteTransaction):
+    """An IMMEDIATE transaction on the worker's one long-lived writer connection.
+
+    Piccolo opens a new connection (and thread) for every transaction; the writer lock already
+    makes writes one at a time per worker, so they can share one open connection.
+    """
+
+    writer: Any = None
+
+    async def get_connection(self):
+        return _KeepOpen(self.writer)
+
+
+_writers: dict[tuple[str, int], Any] = {}
+
+
+async def _writer_connection(engine: SQLiteEngine):
+    key = (engine.path, id(asyncio.get_running_loop()))
+    connection = _writers.get(key)
+    if connection is None:
+        connection = _writers[key] = await engine.get_connection()
+        # WAL + NORMAL: a commit does not wait for fsync; the database cannot be corrupted,
+        # and at worst the last commits before a power cut are lost (SQLite's documented
+        # trade-off). PostgreSQL is the production engine for data that must survive that.
+        await connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
+
+
+@asynccontextmanager
+async def write_transaction():
     """A transaction for a workflow that writes: IMMEDIATE on SQLite, plain on PostgreSQL."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        async with _sqlite_writer.hold(engine.path):
+            transaction = _WriterTransaction(engine, TransactionType.immediate)
+            if transaction._parent is None:
+                transaction.writer = await _writer_connection(engine)
+            async with transaction:
+                yield
+        return
+    async with engine.transaction():
+        yield
 
 
 async def open_pool() -> bool:

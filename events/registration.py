@@ -11,11 +11,13 @@ registration for the same phone, whatever the concurrency.
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from typing import Any
 
-from events import audit, messages, tickets
-from events.db import write_transaction
+from events import audit, messages, registration_form, tickets
+from events.db import is_sqlite, write_transaction
 from events.errors import Conflict, DomainError, NotFound
 from events.i18n import gettext as _
 from events.registration_form import clean_registration
@@ -44,8 +46,41 @@ OPEN = (
 )
 
 
+# One UPDATE decides and takes: the seats if the party fits, else a place in line (if the
+# event has a waitlist). SET expressions read the row as it was, on both engines.
+_FITS = "confirmed + {n} <= capacity"
+CLAIM = (
+    "UPDATE event SET"
+    " last_registration_status = CASE WHEN " + _FITS + " THEN 'confirmed' ELSE 'waitlisted' END,"
+    " confirmed = confirmed + CASE WHEN " + _FITS + " THEN {n} ELSE 0 END,"
+    " waitlisted = waitlisted + CASE WHEN " + _FITS + " THEN 0 ELSE {n} END,"
+    " waiting = waiting + CASE WHEN " + _FITS + " THEN 0 ELSE 1 END,"
+    " registration_seq = registration_seq + 1"
+    " WHERE id = {id} AND (" + _FITS + " OR waitlist) AND " + OPEN.format("{now}", "{now}") + ""
+    " RETURNING registration_seq AS seq, last_registration_status AS status, waiting"
+)
+
+
+def _numbered(sql: str, **values) -> tuple[str, list]:
+    """Piccolo's `{}` placeholders are positional: repeat each value where its name appears."""
+    args: list = []
+
+    def place(match: re.Match) -> str:
+        args.append(values[match.group(1)])
+        return "{}"
+
+    return re.sub(r"\{(\w+)\}", place, sql), args
+
+
+async def _claim(event_id: int, seats: int, moment) -> dict | None:
+    """Seats or a place in line: {seq, status, waiting}, or None if refused."""
+    sql, args = _numbered(CLAIM, n=seats, id=event_id, now=moment)
+    rows = await Event.raw(sql, *args)
+    return rows[0] if rows else None
+
+
 async def _take_seats(event_id: int, seats: int, moment) -> int | None:
-    """Confirm `seats` if they fit: the registration's sequence number, or None."""
+    """Confirm `seats` only if they fit: the registration's sequence number, or None."""
     rows = await Event.raw(
         "UPDATE event SET confirmed = confirmed + {}, registration_seq = registration_seq + 1"
         " WHERE id = {} AND confirmed + {} <= capacity AND " + OPEN + " RETURNING registration_seq",
@@ -59,8 +94,10 @@ async def _take_seats(event_id: int, seats: int, moment) -> int | None:
 
 
 async def _join_waitlist(event_id: int, seats: int, moment) -> int | None:
+    """Join the end of the line: the registration's sequence number, or None."""
     rows = await Event.raw(
-        "UPDATE event SET waitlisted = waitlisted + {}, registration_seq = registration_seq + 1"
+        "UPDATE event SET waitlisted = waitlisted + {}, waiting = waiting + 1,"
+        " registration_seq = registration_seq + 1"
         " WHERE id = {} AND waitlist AND " + OPEN + " RETURNING registration_seq",
         seats,
         event_id,
@@ -71,7 +108,7 @@ async def _join_waitlist(event_id: int, seats: int, moment) -> int | None:
 
 
 async def _refusal(event_id: int, moment) -> DomainError:
-    """Why a registration was refused, read after both conditional updates missed."""
+    """Why a registration was refused, read after the claim missed."""
     row = await Event.select().where(Event.id == event_id).first()
     if row is None or row["status"] == "draft":
         return NotFound(_("没有找到这个活动"))
@@ -96,61 +133,134 @@ async def register(event_id: int, raw: dict[str, Any], source: str = "web", acto
     """A new registration: confirmed when its party fits the seats left, else waitlisted."""
     if not 1 <= event_id <= MAX_ID:
         raise NotFound(_("没有找到这个活动"))
-    event = await Event.select().where(Event.id == event_id).first()
+    event = await registration_form.event_for_form(event_id)
     if event is None or event["status"] == "draft":
         raise NotFound(_("没有找到这个活动"))
     values = await clean_registration(event, raw)
-    active = await Registration.exists().where(
-        (Registration.event == event_id)
-        & (Registration.phone == values["phone"])
-        & (Registration.status != "cancelled")
-    )
-    if active:
-        raise AlreadyRegistered(_("这个手机号已报名本活动"))
-    token = secrets.token_urlsafe(24)
+    # A second active registration for the phone is refused by the partial unique index.
+    values.update(ticket_token=secrets.token_urlsafe(24), source=source)
     moment = now()
     try:
-        async with write_transaction():
-            seq = await _take_seats(event_id, values["party_size"], moment)
-            status = "confirmed"
-            if seq is None:
-                seq = await _join_waitlist(event_id, values["party_size"], moment)
-                status = "waitlisted"
-            if seq is None:
-                raise await _refusal(event_id, moment)
-            rows = await Registration.insert(
-                Registration(
-                    event=event_id,
-                    status=status,
-                    seq=seq,
-                    ticket_token=token,
-                    source=source,
-                    created_at=moment,
-                    confirmed_at=moment if status == "confirmed" else None,
-                    **values,
-                )
-            ).returning(*Registration.all_columns())
-            registration = rows[0]
-            position = await waitlist_position(event_id, seq) if status == "waitlisted" else None
-            await messages.enqueue(
-                status,
-                registration,
-                dedupe=f"{registration['id']}:{seq}",
-                payload=_payload(event, registration, position),
-            )
-            if actor is not None or source != "web":
-                await audit.record(
-                    actor,
-                    "registration.create",
-                    "registration",
-                    registration["id"],
-                    after={"event": event_id, "status": status, "source": source},
-                )
+        if is_sqlite():
+            registration = await _register_in_transaction(event, values, moment, actor)
+        else:
+            registration = await _register_in_one_statement(event, values, moment, actor)
     except Exception as error:
         if _is_unique_violation(error):
             raise AlreadyRegistered(_("这个手机号已报名本活动")) from error
         raise
+    if registration is None:
+        if await Registration.exists().where(
+            (Registration.event == event_id)
+            & (Registration.phone == values["phone"])
+            & (Registration.status != "cancelled")
+        ):
+            raise AlreadyRegistered(_("这个手机号已报名本活动"))
+        raise await _refusal(event_id, moment)
+    return registration
+
+
+async def _register_in_transaction(event: dict, values: dict, moment, actor) -> dict | None:
+    """SQLite: claim, insert and queue inside one IMMEDIATE transaction."""
+    async with write_transaction():
+        claim = await _claim(event["id"], values["party_size"], moment)
+        if claim is None:
+            return None
+        status = claim["status"]
+        rows = await Registration.insert(
+            Registration(
+                event=event["id"],
+                status=status,
+                seq=claim["seq"],
+                created_at=moment,
+                confirmed_at=moment if status == "confirmed" else None,
+                **values,
+            )
+        ).returning(*Registration.all_columns())
+        registration = rows[0]
+        position = claim["waiting"] if status == "waitlisted" else None
+        await messages.enqueue(
+            status,
+            registration,
+            dedupe=f"{registration['id']}:{registration['seq']}",
+            payload=_payload(event, registration, position),
+        )
+        await _audit_if_staff(actor, registration)
     return {**registration, "waitlist_position": position}
+
+
+# PostgreSQL: the claim, the registration and its messages in one statement, so that the
+# event row's lock is held for one statement's execution, not for several round trips.
+ONE_STATEMENT = (
+    "WITH claim AS (" + CLAIM + "),"
+    " created AS ("
+    "  INSERT INTO registration (event, name, phone, email, company, party_size, adults,"
+    "   children, answers, status, seq, ticket_token, source, created_at, confirmed_at,"
+    "   cancelled_by)"
+    "  SELECT {id}, {name}, {phone}, {email}, {company}, {n}, {adults}, {children},"
+    "   CAST({answers} AS json), claim.status, claim.seq, {token}, {source}, {now},"
+    "   CASE WHEN claim.status = 'confirmed' THEN CAST({now} AS timestamptz) END, ''"
+    "  FROM claim RETURNING *),"
+    " queued AS ("
+    "  INSERT INTO outbox_message (kind, channel, recipient, registration, payload, dedupe_key,"
+    "   status, attempts, next_attempt_at, last_error, created_at)"
+    "  SELECT created.status, channel.name, channel.recipient, created.id,"
+    "   CAST(CAST({payload} AS jsonb) || jsonb_build_object('waitlist_position',"
+    "    CASE WHEN created.status = 'waitlisted' THEN claim.waiting END) AS json),"
+    "   created.status || ':' || channel.name || ':' || created.id || ':' || created.seq,"
+    "   'pending', 0, {now}, '', {now}"
+    "  FROM created CROSS JOIN claim"
+    "  CROSS JOIN (VALUES ('sms', {phone}), ('email', {email})) AS channel (name, recipient)"
+    "  WHERE channel.recipient <> '')"
+    " SELECT created.*, CASE WHEN created.status = 'waitlisted' THEN claim.waiting END"
+    "  AS waitlist_position FROM created CROSS JOIN claim"
+)
+
+
+async def _register_in_one_statement(event: dict, values: dict, moment, actor) -> dict | None:
+    payload = _payload(event, {**values, "id": None}, None)
+    sql, args = _numbered(
+        ONE_STATEMENT,
+        id=event["id"],
+        n=values["party_size"],
+        now=moment,
+        name=values["name"],
+        phone=values["phone"],
+        email=values["email"],
+        company=values["company"],
+        adults=values["adults"],
+        children=values["children"],
+        answers=json.dumps(values["answers"], ensure_ascii=False),
+        token=values["ticket_token"],
+        source=values["source"],
+        payload=json.dumps(payload, ensure_ascii=False, default=str),
+    )
+    rows = await Registration.raw(sql, *args)
+    if not rows:
+        return None
+    registration = rows[0]
+    if isinstance(registration["answers"], str):
+        registration["answers"] = json.loads(registration["answers"])
+    if actor is not None:
+        await _audit_if_staff(actor, registration)
+    return registration
+
+
+async def _audit_if_staff(actor, registration: dict) -> None:
+    """Organizer and door-staff registrations are audited; residents' are not, row by row."""
+    if actor is None:
+        return
+    await audit.record(
+        actor,
+        "registration.create",
+        "registration",
+        registration["id"],
+        after={
+            "event": registration["event"],
+            "status": registration["status"],
+            "source": registration["source"],
+        },
+    )
 
 
 def _is_unique_violation(error: Exception) -> bool:
@@ -217,13 +327,16 @@ async def promote(event: dict) -> list[dict]:
         {Registration.status: "confirmed", Registration.confirmed_at: moment}
     ).where(Registration.id.is_in(ids))
     await Event.raw(
-        "UPDATE event SET confirmed = confirmed + {}, waitlisted = waitlisted - {} WHERE id = {}",
+        "UPDATE event SET confirmed = confirmed + {}, waitlisted = waitlisted - {},"
+        " waiting = waiting - {} WHERE id = {}",
         seats,
         seats,
+        len(promoted),
         event["id"],
     )
     event["confirmed"] += seats
     event["waitlisted"] -= seats
+    event["waiting"] -= len(promoted)
     for row in promoted:
         row["status"] = "confirmed"
         await messages.enqueue(

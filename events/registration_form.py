@@ -7,13 +7,14 @@ enterprise events, an optional e-mail, answers to the organizer's questions, and
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from events.errors import Invalid
 from events.i18n import gettext as _
 from events.phones import normalise
 from events.scheduling import CONTROL_CHARS
-from events.tables import Question
+from events.tables import Event, Question
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 MAX_ANSWER = 500
@@ -48,8 +49,42 @@ def _count(raw: dict, name: str, errors: dict, default: int | None) -> int | Non
     return value
 
 
+FORM_CACHE_SECONDS = 2.0
+_forms: dict[int, tuple[float, dict | None, list[dict]]] = {}
+
+
+async def _form(event_id: int) -> tuple[dict | None, list[dict]]:
+    """An event's row and questions, kept for a moment: a rush reads them thousands of times.
+
+    Only the form's rules come from here (party size limit, family, company, questions); the
+    seats, status and window are checked by the registering statement itself.
+    """
+    cached = _forms.get(event_id)
+    if cached and cached[0] > time.monotonic():
+        return cached[1], cached[2]
+    event = await Event.select().where(Event.id == event_id).first()
+    questions = (
+        await Question.select().where(Question.event == event_id).order_by(Question.position)
+        if event
+        else []
+    )
+    if len(_forms) > 1000:
+        _forms.clear()
+    _forms[event_id] = (time.monotonic() + FORM_CACHE_SECONDS, event, questions)
+    return event, questions
+
+
+async def event_for_form(event_id: int) -> dict | None:
+    return (await _form(event_id))[0]
+
+
 async def questions_of(event_id: int) -> list[dict]:
-    return await Question.select().where(Question.event == event_id).order_by(Question.position)
+    return (await _form(event_id))[1]
+
+
+def forget_forms() -> None:
+    """Drop cached forms (after an organizer edits an event or its questions; tests)."""
+    _forms.clear()
 
 
 def _answers(questions: list[dict], raw: Any, errors: dict) -> dict[str, Any]:

@@ -280,6 +280,9 @@ async def update_event(event_id: int, raw: dict[str, Any], actor: dict | None) -
             from events.registration import promote
 
             await promote(after)  # raising capacity promotes from the waitlist, in order
+        from events.registration_form import forget_forms
+
+        forget_forms()  # this worker's registration forms follow the change at once
         old, new = audit.changed(_snapshot(before), _snapshot(after))
         action = {"published": "event.publish", "cancelled": "event.cancel"}.get(
             status if status != before["status"] else "", "event.update"
@@ -304,7 +307,9 @@ async def _cancel_registrations(event: dict) -> None:
             Registration.cancelled_by: "event",
         }
     ).where((Registration.event == event["id"]) & (Registration.status != "cancelled"))
-    await Event.update({Event.confirmed: 0, Event.waitlisted: 0}).where(Event.id == event["id"])
+    await Event.update({Event.confirmed: 0, Event.waitlisted: 0, Event.waiting: 0}).where(
+        Event.id == event["id"]
+    )
     for registration in active:
         await messages.enqueue(
             "event_cancelled",

@@ -82,6 +82,11 @@ class Event(Table, tablename="event"):
     waitlisted = Integer(default=0)
     # Registrations take 1, 2, 3... in order: the FIFO key of the waitlist.
     registration_seq = BigInt(default=0)
+    # Registrations (not people) waiting: a newcomer's waitlist position, read with the seats.
+    waiting = Integer(default=0)
+    # Outcome of the latest registration, set by the same UPDATE that takes the seats, so that
+    # one statement can both decide and report it (PostgreSQL's RETURNING sees new values only).
+    last_registration_status = Varchar(length=16, default="")
     # Parent-child events count adults and children separately (both take seats).
     family = Boolean(default=False)
     # Enterprise events (快墅转) ask for the company.

@@ -146,3 +146,15 @@ async def test_bad_query_strings_are_friendly_pages(client):
         response = await client.get(f"/?{query}")
         assert response.status_code in (200, 422), query
         assert "<html" in response.text
+
+
+async def test_public_event_list_is_gzipped_once(client):
+    import gzip
+    import json
+
+    await make_event()
+    response = await client.get("/api/v1/events", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("content-encoding") == "gzip"
+    # httpx undoes one layer: what is left must be JSON, not a second gzip stream.
+    body = response.content
+    assert json.loads(body)["items"], gzip

@@ -33,7 +33,7 @@ class EventController(Controller):
     path = "/api/v1/events"
     tags = ["events"]
 
-    @get("/", operation_id="listEvents")
+    @get("/", operation_id="listEvents", opt={"no_compress": True})  # the cache gzips
     async def list_events(
         self,
         request: Request,
