@@ -11,7 +11,13 @@ from events.errors import DomainError
 
 
 def _run(coro):
-    return asyncio.run(coro)
+    async def run_and_close():
+        try:
+            return await coro
+        finally:
+            await db.close_pool()
+
+    return asyncio.run(run_and_close())
 
 
 async def _migrate_quietly() -> None:

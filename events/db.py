@@ -191,7 +191,15 @@ async def open_pool() -> bool:
     return False
 
 
+async def close_writers() -> None:
+    """Close this event loop's SQLite writer connections (their threads keep a process alive)."""
+    loop_id = id(asyncio.get_running_loop())
+    for key in [key for key in _writers if key[1] == loop_id]:
+        await _writers.pop(key).close()
+
+
 async def close_pool() -> None:
+    await close_writers()
     engine = current_engine()
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()

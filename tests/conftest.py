@@ -51,6 +51,7 @@ async def db_engine(request, tmp_path_factory):
         dbmod.use_engine(engine)
         await dbmod.migrate()
         yield url
+        await dbmod.close_writers()  # its thread would keep pytest from exiting
         return
     try:
         admin = await _pg_admin()

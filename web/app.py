@@ -23,6 +23,8 @@ from web.errors import exception_handler
 from web.pages.account import AccountController
 from web.pages.catalogue import CatalogueController
 from web.pages.manage import ManageController
+from web.pages.manage_registrations import ManageRegistrationsController
+from web.pages.register import MyRegistrationsController, RegisterController
 from web.pages.users import UsersController
 from web.templating import ASSETS, environment
 
@@ -42,6 +44,7 @@ async def lifespan(_app: Litestar):
     try:
         yield
     finally:
+        await db.close_writers()
         if owns_pool:
             await db.close_pool()
 
@@ -57,7 +60,10 @@ def create_app() -> Litestar:
             CatalogueController,
             AccountController,
             ManageController,
+            ManageRegistrationsController,
             UsersController,
+            RegisterController,
+            MyRegistrationsController,
             create_static_files_router(
                 path="/static",
                 directories=[ASSETS],
