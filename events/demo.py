@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from events import audit
+from events import audit, demo_registrations
 from events import demo_content as content
 from events.accounts import ROLES, hash_password
 from events.db import write_transaction
@@ -36,16 +36,10 @@ AFTERNOON = ((14, 0), (16, 30))
 MORNING = ((9, 30), (11, 30))
 
 # 春节 (the first day of the lunar year); the week around it has no events.
-SPRING_FESTIVAL = {
-    2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6),
-    2028: date(2028, 1, 26),
-    2029: date(2029, 2, 13),
-    2030: date(2030, 2, 3),
-    2031: date(2031, 1, 23),
-    2032: date(2032, 2, 11),
-}
+_FESTIVALS = (
+    "2025-01-29 2026-02-17 2027-02-06 2028-01-26 2029-02-13 2030-02-03 2031-01-23 2032-02-11"
+)
+SPRING_FESTIVAL = {day.year: day for day in map(date.fromisoformat, _FESTIVALS.split())}
 
 
 @dataclass(frozen=True)
@@ -55,11 +49,14 @@ class Summary:
     events: int = 0
     users: int = 0
     year: int = 0
+    registrations: int = 0
 
     def describe(self) -> str:
         return (
-            f"演示数据：新增 {self.events} 场活动、{self.users} 个账号 "
-            f"(demo data: {self.events} events, {self.users} accounts added)"
+            f"演示数据：新增 {self.events} 场活动、{self.registrations} 条报名、"
+            f"{self.users} 个账号 "
+            f"(demo data: {self.events} events, {self.registrations} registrations,"
+            f" {self.users} accounts added)"
         )
 
 
@@ -149,6 +146,8 @@ class _Year:
             "registration_opens_at": opens,
             "registration_closes_at": closes,
             "status": "published",
+            "family": kind == "study_trip",  # adults and children both take seats
+            "ask_company": kind == "matching",
             "confirmed": 0,
             "waitlisted": 0,
             "created_at": opens - timedelta(days=rng.randint(3, 15), hours=rng.randint(0, 8)),
@@ -383,7 +382,14 @@ async def load(at: datetime | None = None) -> Summary:
             row["created_by"] = organizer["id"] if organizer else None
         for start in range(0, len(new), CHUNK):
             await Event.insert(*(Event(**row) for row in new[start : start + CHUNK]))
-        if new or users:
+        stored = await Event.select().where((Event.starts_at >= first) & (Event.starts_at < last))
+        by_key = {_key(row["title"], row["starts_at"]): row for row in stored}
+        planned = [row for row in rows if _key(row["title"], row["starts_at"]) in by_key]
+        events = [by_key[_key(row["title"], row["starts_at"])] for row in planned]
+        added = await demo_registrations.add(events, planned, at, year)
+        if new or users or added:
             after = {"year": year, "events": len(new), "users": [user[0] for user in users]}
-            await audit.record(None, "demo.load", "demo", None, after=after)
-    return Summary(events=len(new), users=len(users), year=year)
+            await audit.record(
+                None, "demo.load", "demo", None, after={**after, "registrations": added}
+            )
+    return Summary(events=len(new), users=len(users), year=year, registrations=added)

@@ -64,7 +64,10 @@ async def _form(event_id: int) -> tuple[dict | None, list[dict]]:
         return cached[1], cached[2]
     event = await Event.select().where(Event.id == event_id).first()
     questions = (
-        await Question.select().where(Question.event == event_id).order_by(Question.position)
+        await Question.select()
+        .where(Question.event == event_id)
+        .order_by(Question.position)
+        .output(load_json=True)
         if event
         else []
     )

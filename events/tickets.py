@@ -25,7 +25,8 @@ VERSION = 1
 _BODY = struct.Struct(">BII")  # version, event id, registration id
 SIGNATURE_SIZE = 64
 PAYLOAD_SIZE = _BODY.size + SIGNATURE_SIZE
-MAX_TEXT = 512  # anything longer is not one of our QR texts
+MAX_TEXT = 512
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL  # anything longer is not one of our QR texts
 
 _keys: dict[int, tuple[Ed25519PrivateKey, bytes]] = {}
 _public: dict[int, Ed25519PublicKey] = {}
@@ -110,6 +111,8 @@ def parse(text: str) -> tuple[int, int, bytes, bytes]:
     version, event_id, registration_id = _BODY.unpack(data[: _BODY.size])
     if version != VERSION:
         raise InvalidTicket("unknown version")
+    if not (1 <= event_id <= MAX_ID and 1 <= registration_id <= MAX_ID):
+        raise InvalidTicket("id out of range")
     return event_id, registration_id, data[: _BODY.size], data[_BODY.size :]
 
 

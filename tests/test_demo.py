@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter
 from datetime import datetime, timedelta
 
-from events import accounts, demo
+from events import accounts, demo, demo_registrations
+from events.errors import Invalid
 from events.kinds import KINDS, ORGANIZER_UNITS, STREETS
+from events.phones import MOBILE
+from events.registration_form import clean_registration
 from events.scheduling import EDITABLE, clean_event_fields
-from events.tables import AuditLog, Event, StaffUser
+from events.tables import AuditLog, Event, OutboxMessage, Question, Registration, StaffUser
 from events.timeutil import TZ, local, now
 
 # The reference moment of the issue: Saturday 28 November 2026, afternoon, in Hangzhou.
@@ -52,6 +56,8 @@ async def test_loading_twice_adds_nothing_the_second_time(db):
     assert await StaffUser.count() == 4
     assert await AuditLog.count().where(AuditLog.action == "demo.load") == 1
     assert elapsed < 10, f"demo.load took {elapsed:.1f} s"
+    assert first.registrations == await Registration.count() > 5000
+    assert second.registrations == 0
 
 
 async def test_load_without_arguments_uses_this_year(db):
@@ -109,7 +115,8 @@ async def test_every_event_is_valid(db):
         assert row["organizer_unit"] in ORGANIZER_UNITS
         assert row["address"].startswith("拱墅区")
         assert row["status"] in ("published", "cancelled", "draft")
-        assert row["confirmed"] == row["waitlisted"] == 0
+        assert row["family"] == (row["kind"] == "study_trip")
+        assert row["ask_company"] == (row["kind"] == "matching")
         assert 1 <= row["max_party_size"] <= 3
         assert re.search("[\u4e00-\u9fff]", row["title"])
         assert 2 <= len(re.findall("[。！？]", row["description"])) <= 4, row["title"]
@@ -166,10 +173,117 @@ async def test_an_existing_account_is_left_alone(db):
 
 
 def test_summary_and_login_banner():
-    text = demo.Summary(events=120, users=4, year=2026).describe()
-    assert text == "演示数据：新增 120 场活动、4 个账号 (demo data: 120 events, 4 accounts added)"
+    text = demo.Summary(events=120, users=4, year=2026, registrations=8000).describe()
+    assert text == (
+        "演示数据：新增 120 场活动、8000 条报名、4 个账号 "
+        "(demo data: 120 events, 8000 registrations, 4 accounts added)"
+    )
     banner = demo.login_banner()
     assert "/login" in banner
     assert demo.DEMO_PASSWORD in banner
     for username, _, _ in demo.DEMO_USERS:
         assert username in banner
+
+
+async def _registrations() -> dict[int, list[dict]]:
+    rows = await Registration.select().order_by(Registration.seq)
+    by_event: dict[int, list[dict]] = {}
+    for row in rows:
+        by_event.setdefault(row["event"], []).append(row)
+    return by_event
+
+
+async def test_counters_equal_the_registrations(db):
+    await demo.load(at=AT)
+    by_event = await _registrations()
+    for event in await _events():
+        rows = by_event.get(event["id"], [])
+        confirmed = sum(r["party_size"] for r in rows if r["status"] == "confirmed")
+        waiting = [r for r in rows if r["status"] == "waitlisted"]
+        assert event["confirmed"] == confirmed <= event["capacity"], event["title"]
+        assert event["waitlisted"] == sum(r["party_size"] for r in waiting)
+        assert event["waiting"] == len(waiting)
+        assert event["registration_seq"] == len(rows)
+        assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
+        # Nobody waits who would fit in the seats left (promotion would have taken them).
+        assert all(r["party_size"] > event["capacity"] - confirmed for r in waiting)
+        if event["status"] == "cancelled":
+            assert all(r["cancelled_by"] == "event" for r in rows) and confirmed == 0
+        if event["status"] == "draft" or event["registration_opens_at"] > AT:
+            assert rows == [], event["title"]
+    assert await OutboxMessage.count() == 0  # demo data sends nobody a message
+
+
+async def test_past_events_are_mostly_booked_and_popular_ones_have_a_waitlist(db):
+    await demo.load(at=datetime(2026, 12, 10, 15, 30, tzinfo=TZ))
+    events = [e for e in await _events() if e["status"] == "published"]
+    past = [e for e in events if e["ends_at"] < AT]
+    assert len(past) >= 50
+    for event in past:
+        assert 0.6 <= event["confirmed"] / event["capacity"] <= 1.0, event["title"]
+    at = datetime(2026, 12, 10, 15, 30, tzinfo=TZ)
+    upcoming = [e for e in events if e["starts_at"] > at and e["registration_opens_at"] <= at]
+    lectures = [e for e in upcoming if e["kind"] == "lecture"]
+    assert lectures, "a lecture is open for registration on 10 December"
+    for lecture in lectures:
+        assert lecture["confirmed"] == lecture["capacity"] and 5 <= lecture["waiting"] <= 30
+    partly = [e for e in upcoming if e["kind"] in ("matching", "policy")]
+    assert partly and all(0 < e["confirmed"] < e["capacity"] for e in partly)
+    by_event = await _registrations()
+    cancelled = [r for rows in by_event.values() for r in rows if r["cancelled_by"] == "self"]
+    assert cancelled and all(r["cancelled_at"] >= r["created_at"] for r in cancelled)
+    checked_in = [r for e in past for r in by_event[e["id"]] if r["checked_in_at"]]
+    assert len(checked_in) > 1000
+
+
+async def test_registrations_look_real_and_pass_the_form(db):
+    await demo.load(at=AT)
+    events = {e["id"]: e for e in await _events()}
+    by_event = await _registrations()
+    for event_id, rows in by_event.items():
+        event = events[event_id]
+        phones = [r["phone"] for r in rows]
+        assert len(set(phones)) == len(phones), event["title"]  # unique per event
+        for r in rows:
+            assert MOBILE.match(r["phone"]) and 2 <= len(r["name"]) <= 3
+            assert re.fullmatch("[\u4e00-\u9fff]+", r["name"])
+            assert r["party_size"] == r["adults"] + r["children"] <= event["max_party_size"]
+            assert r["adults"] >= 1 and r["created_at"] <= AT
+            if event["ask_company"]:
+                assert r["company"].endswith("有限公司")
+            if not event["family"]:
+                assert r["children"] == 0
+    trips = [e for e in events.values() if e["family"] and by_event.get(e["id"])]
+    assert trips and any(r["children"] for e in trips for r in by_event[e["id"]])
+    questions = {q["event"]: q for q in await Question.select()}
+    assert {events[e]["kind"] for e in questions} == {"matching", "study_trip"}
+    for event_id, rows in list(by_event.items())[:25]:
+        for r in rows[:8]:
+            body = {key: r[key] for key in ("name", "phone", "company", "email", "adults")}
+            body.update(children=r["children"], party_size=r["party_size"])
+            body["answers"] = json.loads(r["answers"]) if isinstance(r["answers"], str) else {}
+            try:
+                await clean_registration(events[event_id], body)
+            except Invalid as error:  # pragma: no cover - the message says which
+                raise AssertionError(f"{events[event_id]['title']}: {error.fields}") from error
+
+
+def test_the_pool_of_residents_is_deterministic():
+    pool = demo_registrations.people(2026)
+    assert pool == demo_registrations.people(2026) != demo_registrations.people(2027)
+    assert len({p["phone"] for p in pool}) == len(pool) == demo_registrations.POOL_SIZE
+    assert 0.6 < sum(bool(p["company"]) for p in pool) / len(pool) < 0.8
+    surnames = Counter(p["name"][0] for p in pool)
+    assert surnames.most_common(1)[0][0] in "王李张刘陈"
+
+
+async def test_registrations_are_added_only_to_events_without_them(db):
+    first = await demo.load(at=AT)
+    count = await Registration.count()
+    event = await Event.select().where(Event.registration_seq > 0).first()
+    await Registration.delete().where(Registration.event == event["id"])
+    await Event.update({Event.registration_seq: 0}).where(Event.id == event["id"])
+    again = await demo.load(at=AT)
+    assert again.events == 0 and 0 < again.registrations < first.registrations
+    assert await Registration.count() == count - event["registration_seq"] + again.registrations
+    assert (await demo.load(at=AT)).registrations == 0

@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from events import db
+from events.outbox import outbox_lifespan
 from events.settings import get_settings
 from web.api.auth import AuthController
 from web.api.events import EventController
@@ -75,7 +76,8 @@ def create_app() -> Litestar:
             ),
         ],
         middleware=[RequestContextMiddleware()],
-        lifespan=[lifespan],
+        # The pool opens first and closes last; the outbox sender runs in between.
+        lifespan=[lifespan, outbox_lifespan],
         exception_handlers={Exception: exception_handler},
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         csrf_config=CSRFConfig(

@@ -21,6 +21,7 @@ from web.templating import datetime_local
 EVENT_TEXT = ("title", "series", "description", "venue", "address", "street", "organizer_unit")
 EVENT_REQUIRED = ("kind", "starts_at", "ends_at", "capacity", "max_party_size")
 EVENT_OPTIONAL_TIMES = ("registration_opens_at", "registration_closes_at")
+EVENT_FLAGS = ("waitlist", "family", "ask_company")  # checkboxes
 TRUE_VALUES = {"true", "on", "1", "yes"}
 
 # Field labels shared by the forms and the audit log (translated where shown).
@@ -38,6 +39,8 @@ FIELD_LABELS: dict[str, str] = {
     "capacity": N_("名额"),
     "max_party_size": N_("每单最多人数"),
     "waitlist": N_("满额后允许候补"),
+    "family": N_("亲子活动：按成人/儿童计名额"),
+    "ask_company": N_("需填写单位"),
     "registration_opens_at": N_("报名开始时间"),
     "registration_closes_at": N_("报名截止时间"),
     "status": N_("状态"),
@@ -102,7 +105,8 @@ def event_raw(data: dict[str, str], creating: bool) -> dict[str, Any]:
         raw[name] = _clean_str(data.get(name)).strip()
     for name in EVENT_OPTIONAL_TIMES:
         raw[name] = _clean_str(data.get(name)).strip() or None
-    raw["waitlist"] = "true" if checked(data, "waitlist") else "false"
+    for name in EVENT_FLAGS:
+        raw[name] = "true" if checked(data, name) else "false"
     if creating:
         raw["status"] = _clean_str(data.get("status")) or "published"
     return raw
@@ -118,14 +122,16 @@ def event_form_values(row: dict | None) -> dict[str, str]:
         values[name] = datetime_local(row.get(name))
     values["capacity"] = str(row["capacity"])
     values["max_party_size"] = str(row["max_party_size"])
-    values["waitlist"] = "true" if row["waitlist"] else "false"
+    for name in EVENT_FLAGS:
+        values[name] = "true" if row[name] else "false"
     return values
 
 
 def submitted_values(data: dict[str, str]) -> dict[str, str]:
     """The typed values to show again after an error (checkbox normalised)."""
     values = {key: _clean_str(value) for key, value in data.items() if key != "_csrf_token"}
-    values["waitlist"] = "true" if checked(data, "waitlist") else "false"
+    for name in EVENT_FLAGS:
+        values[name] = "true" if checked(data, name) else "false"
     return values
 
 
