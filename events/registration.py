@@ -340,7 +340,10 @@ async def promote(event: dict) -> list[dict]:
     for row in promoted:
         row["status"] = "confirmed"
         await messages.enqueue(
-            "promoted", row, dedupe=f"{row['id']}:{row['seq']}", payload=_payload(event, row)
+            "promoted",
+            row,
+            dedupe=f"{event['id']}:{row['id']}:{row['seq']}",
+            payload=_payload(event, row),
         )
         await audit.record(
             None, "registration.promote", "registration", row["id"], after={"status": "confirmed"}
@@ -359,7 +362,7 @@ async def _release(event: dict, registration: dict) -> None:
     event[column] -= registration["party_size"]
 
 
-async def cancel(ticket_token: str, by: str = "self", actor=None) -> dict:
+async def cancel(ticket_token: str, by: str = "self", actor=None, reason: str = "") -> dict:
     """Cancel a registration; freed seats go to the waitlist at once. Idempotent."""
     found = await by_token(ticket_token)
     async with write_transaction():
@@ -381,8 +384,9 @@ async def cancel(ticket_token: str, by: str = "self", actor=None) -> dict:
         await messages.enqueue(
             "cancelled",
             registration,
-            dedupe=f"{registration['id']}:{registration['seq']}",
-            payload=_payload(event, registration),
+            # The event is part of the key: a moved registration may reuse a seq number.
+            dedupe=f"{registration['event']}:{registration['id']}:{registration['seq']}",
+            payload={**_payload(event, registration), **({"reason": reason} if reason else {})},
         )
         await audit.record(
             actor,
@@ -390,7 +394,7 @@ async def cancel(ticket_token: str, by: str = "self", actor=None) -> dict:
             "registration",
             registration["id"],
             before={"status": before},
-            after={"status": "cancelled", "by": by},
+            after={"status": "cancelled", "by": by, **({"reason": reason} if reason else {})},
         )
         if before == "confirmed":
             await promote(event)

@@ -19,7 +19,7 @@ from events.errors import Conflict, Invalid, NotFound
 from events.i18n import gettext as _
 from events.phones import mask
 from events.scheduling import CONTROL_CHARS, MAX_ID, get_event
-from events.tables import AuditLog, Event, OutboxMessage, Question, Registration
+from events.tables import Event, Question, Registration
 from events.timeutil import now
 
 STATUSES = ("confirmed", "waitlisted", "cancelled")
@@ -146,22 +146,9 @@ async def organizer_cancel(
             return row
         _check_on(event)
         # Joins this transaction (Piccolo nests into the open one): one commit for everything.
-        cancelled = await reg.cancel(row["ticket_token"], by="organizer", actor=actor)
-        await _recount_waiting(event["id"])
-        if reason:  # complete the message and the audit entry `cancel` has just written
-            payload = {**reg._payload(event, cancelled), "reason": reason}
-            keys = [f"cancelled:{c}:{row['id']}:{row['seq']}"[:120] for c in ("sms", "email")]
-            await OutboxMessage.raw(
-                "UPDATE outbox_message SET payload = {}"
-                " WHERE dedupe_key IN ({}, {}) AND status = 'pending'",
-                *(messages._json(payload), *keys),
-            )
-            after = {"status": "cancelled", "by": "organizer", "reason": reason}
-            await AuditLog.raw(
-                "UPDATE audit_log SET after = {} WHERE id = (SELECT MAX(id) FROM audit_log"
-                " WHERE action = 'registration.cancel' AND object_id = {})",
-                *(json.dumps(after, ensure_ascii=False), row["id"]),
-            )
+        cancelled = await reg.cancel(
+            row["ticket_token"], by="organizer", actor=actor, reason=reason
+        )
     return cancelled
 
 
