@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from events.db import is_sqlite
 from events.tables import Event
 from events.timeutil import now
 
@@ -37,7 +38,10 @@ async def list_events(
     if street:
         query = query.where(Event.street == street)
     if search:
-        query = query.where(Event.title.ilike(_like_pattern(search.strip()[:100])))
+        pattern = _like_pattern(search.strip()[:100])
+        # SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
+        title = Event.title.like(pattern) if is_sqlite() else Event.title.ilike(pattern)
+        query = query.where(title)
     if start_from:
         query = query.where(Event.starts_at >= start_from)
     if start_to:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import JSONBody
 
 from events import accounts
 from events.errors import BadCredentials
@@ -33,7 +34,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", operation_id="login", status_code=200)
-    async def login(self, request: Request, data: LoginIn) -> LoginOut:
+    async def login(self, request: Request, data: JSONBody[LoginIn]) -> LoginOut:
         user = await login_user(request, data.username, data.password)
         token = await accounts.issue_token(user, label=request.headers.get("user-agent", "")[:100])
         return LoginOut(token=token, role=user["role"], username=user["username"])

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, patch, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from events import catalogue, scheduling
 from events.timeutil import aware
@@ -37,12 +37,12 @@ class EventController(Controller):
     async def list_events(
         self,
         request: Request,
-        kind: Kind | None = None,
-        street: str | None = None,
+        kind: FromQuery[Kind | None] = None,
+        street: FromQuery[str | None] = None,
         q: Annotated[str | None, QueryParameter(max_length=100)] = None,
         start_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
         start_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
-        past: bool = False,
+        past: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Response[EventList]:
@@ -70,7 +70,7 @@ class EventController(Controller):
         return event_out(row)
 
     @post("/", operation_id="createEvent", guards=[organizer_or_admin], status_code=201)
-    async def create_event(self, request: Request, data: EventIn) -> EventOut:
+    async def create_event(self, request: Request, data: JSONBody[EventIn]) -> EventOut:
         fields = {name: getattr(data, name) for name in data.__struct_fields__}
         row = await scheduling.create_event(fields, request.user)
         invalidate_public_pages()
@@ -78,7 +78,7 @@ class EventController(Controller):
 
     @patch("/{event_id:int}", operation_id="updateEvent", guards=[organizer_or_admin])
     async def update_event(
-        self, request: Request, event_id: FromPath[int], data: EventPatch
+        self, request: Request, event_id: FromPath[int], data: JSONBody[EventPatch]
     ) -> EventOut:
         row = await scheduling.update_event(event_id, given_fields(data), request.user)
         invalidate_public_pages()
@@ -91,7 +91,7 @@ class EventController(Controller):
         status_code=201,
     )
     async def duplicate_event(
-        self, request: Request, event_id: FromPath[int], data: DuplicateIn | None = None
+        self, request: Request, event_id: FromPath[int], data: JSONBody[DuplicateIn | None] = None
     ) -> EventOut:
         days = data.days if data else 7
         row = await scheduling.duplicate_event(event_id, request.user, days=days)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
 
 from events import registration
@@ -65,7 +65,7 @@ class RegistrationController(Controller):
 
     @post("/events/{event_id:int}/registrations", operation_id="register", status_code=201)
     async def register(
-        self, request: Request, event_id: FromPath[int], data: RegistrationIn
+        self, request: Request, event_id: FromPath[int], data: JSONBody[RegistrationIn]
     ) -> RegistrationOut:
         ratelimit.check_registration(client_ip(request), data.phone)
         raw = {name: getattr(data, name) for name in data.__struct_fields__}

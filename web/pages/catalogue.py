@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from litestar import Controller, MediaType, Request, Response, get
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from events import catalogue, scheduling
@@ -78,11 +78,11 @@ class CatalogueController(Controller):
     async def catalogue_page(
         self,
         request: Request,
-        kind: str | None = None,
-        street: str | None = None,
+        kind: FromQuery[str | None] = None,
+        street: FromQuery[str | None] = None,
         q: Annotated[str | None, QueryParameter(max_length=100)] = None,
-        when: str | None = None,
-        past: bool = False,
+        when: FromQuery[str | None] = None,
+        past: FromQuery[bool] = False,
         page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
     ) -> Response:
         kind = kind if kind in KINDS else None
