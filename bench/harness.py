@@ -240,12 +240,12 @@ def _processes() -> Iterator[tuple[int, str, int, int]]:
         yield pid, head.partition("(")[2], int(fields[3]), int(fields[11]) + int(fields[12])
 
 
-def cpu_clock(server: Server) -> dict[str, float]:
-    """CPU seconds used so far by the whole machine ("busy"), the server's processes, this
-    script's reaped children (wrk) and every `postgres` process; "at" is the wall clock."""
+def cpu_clock(server: Server | None) -> dict[str, float]:
+    """CPU seconds used so far by the whole machine ("busy"), the server's processes (none if
+    None), this script's reaped children (wrk) and every `postgres`; "at": the wall clock."""
     ticks = {"server": 0, "postgres": 0}
     for _, name, sid, used in _processes():
-        if sid == server.process.pid:
+        if server is not None and sid == server.process.pid:
             ticks["server"] += used
         elif name == "postgres":
             ticks["postgres"] += used
@@ -273,7 +273,7 @@ def cores_used(start: dict, end: dict, with_postgres: bool) -> dict[str, float]:
     return used
 
 
-def wait_for_quiet(server: Server, args: argparse.Namespace) -> None:
+def wait_for_quiet(server: Server | None, args: argparse.Namespace) -> None:
     """Wait (at most --quiet-wait s) until other processes use < --quiet-cores."""
     deadline = time.monotonic() + args.quiet_wait
     while True:

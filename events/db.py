@@ -201,7 +201,7 @@ async def close_writers() -> None:
 async def close_pool() -> None:
     await close_writers()
     engine = current_engine()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
 

@@ -11,6 +11,7 @@ registration for the same phone, whatever the concurrency.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -217,6 +218,20 @@ ONE_STATEMENT = (
 )
 
 
+# Admission control: a rush of hundreds of connections makes PostgreSQL queue them all on the
+# event row's lock (and its lock manager), and it gets slower per registration as the queue
+# grows. Letting a few statements per worker in at a time keeps the queue short; each slot is
+# held for one statement, never across other work. See docs/performance.md.
+_registering: dict[int, asyncio.Semaphore] = {}
+
+
+def _admission() -> asyncio.Semaphore:
+    loop_id = id(asyncio.get_running_loop())
+    if loop_id not in _registering:
+        _registering[loop_id] = asyncio.Semaphore(2)
+    return _registering[loop_id]
+
+
 async def _register_in_one_statement(event: dict, values: dict, moment, actor) -> dict | None:
     payload = _payload(event, {**values, "id": None}, None)
     sql, args = _numbered(
@@ -235,7 +250,8 @@ async def _register_in_one_statement(event: dict, values: dict, moment, actor) -
         source=values["source"],
         payload=json.dumps(payload, ensure_ascii=False, default=str),
     )
-    rows = await Registration.raw(sql, *args)
+    async with _admission():
+        rows = await Registration.raw(sql, *args)
     if not rows:
         return None
     registration = rows[0]
