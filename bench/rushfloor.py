@@ -1,6 +1,6 @@
 """The registration's floor: the app's own SQL run directly, without HTTP or the app.
 
-PostgreSQL: `events.registration.ONE_STATEMENT` (imported, so it is the same text), numbered
+PostgreSQL: `events.registration_sql.ONE_STATEMENT` (imported, so it is the same text), numbered
 with `_numbered` as the app does and with `{}` turned into `$1..$n` as Piccolo does, executed
 with `pool.fetch()` (what Piccolo's `raw()` does) by C tasks on an asyncpg pool of min(C, 40)
 connections: the app's 2 workers hold at most 2 x 20.
@@ -77,7 +77,7 @@ def _values(number: int) -> dict:
 
 def _pg_statement() -> tuple[str, list[str]]:
     """ONE_STATEMENT with $1..$n, and the name of the value each number takes."""
-    from events.registration import ONE_STATEMENT, _numbered
+    from events.registration_sql import ONE_STATEMENT, _numbered
 
     sql, order = _numbered(ONE_STATEMENT, **{name: name for name in NAMES})
     counter = iter(range(1, len(order) + 1))
@@ -155,7 +155,7 @@ def pg_floor(url: str, events: list[int], counts: list[int], connections: int, c
 def _sqlite_statements() -> tuple[str, list[str], str, list[str]]:
     """The claim and the names its `?` take; Piccolo's INSERT INTO registration and its
     columns."""
-    from events.registration import CLAIM, _numbered
+    from events.registration_sql import CLAIM, _numbered
     from events.tables import Registration
     from events.timeutil import now
 

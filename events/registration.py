@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import secrets
 from typing import Any
 
@@ -22,6 +21,7 @@ from events.db import is_sqlite, write_transaction
 from events.errors import Conflict, DomainError, NotFound
 from events.i18n import gettext as _
 from events.registration_form import clean_registration
+from events.registration_sql import CLAIM, ONE_STATEMENT, OPEN, _numbered
 from events.scheduling import MAX_ID
 from events.tables import Event, Registration
 from events.timeutil import now
@@ -37,40 +37,6 @@ class EventFull(Conflict):
 
 class RegistrationClosed(Conflict):
     code = "closed"
-
-
-# Registration is open: published, and now inside the window (two `now` placeholders).
-OPEN = (
-    "status = 'published'"
-    " AND (registration_opens_at IS NULL OR registration_opens_at <= {})"
-    " AND COALESCE(registration_closes_at, ends_at) > {}"
-)
-
-
-# One UPDATE decides and takes: the seats if the party fits, else a place in line (if the
-# event has a waitlist). SET expressions read the row as it was, on both engines.
-_FITS = "confirmed + {n} <= capacity"
-CLAIM = (
-    "UPDATE event SET"
-    " last_registration_status = CASE WHEN " + _FITS + " THEN 'confirmed' ELSE 'waitlisted' END,"
-    " confirmed = confirmed + CASE WHEN " + _FITS + " THEN {n} ELSE 0 END,"
-    " waitlisted = waitlisted + CASE WHEN " + _FITS + " THEN 0 ELSE {n} END,"
-    " waiting = waiting + CASE WHEN " + _FITS + " THEN 0 ELSE 1 END,"
-    " registration_seq = registration_seq + 1"
-    " WHERE id = {id} AND (" + _FITS + " OR waitlist) AND " + OPEN.format("{now}", "{now}") + ""
-    " RETURNING registration_seq AS seq, last_registration_status AS status, waiting"
-)
-
-
-def _numbered(sql: str, **values) -> tuple[str, list]:
-    """Piccolo's `{}` placeholders are positional: repeat each value where its name appears."""
-    args: list = []
-
-    def place(match: re.Match) -> str:
-        args.append(values[match.group(1)])
-        return "{}"
-
-    return re.sub(r"\{(\w+)\}", place, sql), args
 
 
 async def _claim(event_id: int, seats: int, moment) -> dict | None:
@@ -188,34 +154,6 @@ async def _register_in_transaction(event: dict, values: dict, moment, actor) -> 
         )
         await _audit_if_staff(actor, registration)
     return {**registration, "waitlist_position": position}
-
-
-# PostgreSQL: the claim, the registration and its messages in one statement, so that the
-# event row's lock is held for one statement's execution, not for several round trips.
-ONE_STATEMENT = (
-    "WITH claim AS (" + CLAIM + "),"
-    " created AS ("
-    "  INSERT INTO registration (event, name, phone, email, company, party_size, adults,"
-    "   children, answers, status, seq, ticket_token, source, created_at, confirmed_at,"
-    "   cancelled_by)"
-    "  SELECT {id}, {name}, {phone}, {email}, {company}, {n}, {adults}, {children},"
-    "   CAST({answers} AS json), claim.status, claim.seq, {token}, {source}, {now},"
-    "   CASE WHEN claim.status = 'confirmed' THEN CAST({now} AS timestamptz) END, ''"
-    "  FROM claim RETURNING *),"
-    " queued AS ("
-    "  INSERT INTO outbox_message (kind, channel, recipient, registration, payload, dedupe_key,"
-    "   status, attempts, next_attempt_at, last_error, created_at)"
-    "  SELECT created.status, channel.name, channel.recipient, created.id,"
-    "   CAST(CAST({payload} AS jsonb) || jsonb_build_object('waitlist_position',"
-    "    CASE WHEN created.status = 'waitlisted' THEN claim.waiting END) AS json),"
-    "   created.status || ':' || channel.name || ':' || created.id || ':' || created.seq,"
-    "   'pending', 0, {now}, '', {now}"
-    "  FROM created CROSS JOIN claim"
-    "  CROSS JOIN (VALUES ('sms', {phone}), ('email', {email})) AS channel (name, recipient)"
-    "  WHERE channel.recipient <> '')"
-    " SELECT created.*, CASE WHEN created.status = 'waitlisted' THEN claim.waiting END"
-    "  AS waitlist_position FROM created CROSS JOIN claim"
-)
 
 
 # Admission control: a rush of hundreds of connections makes PostgreSQL queue them all on the

@@ -108,9 +108,13 @@ async def client(app):
     """
     import httpx
 
+    from web import ratelimit
+
+    ratelimit.reset()  # every test starts with no attempts counted against it
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
         yield c
+    ratelimit.reset()
 
 
 async def make_user(role: str, username: str | None = None, password: str = "password-123"):
@@ -131,4 +135,21 @@ async def token_for(client):
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
+    return make
+
+
+@pytest.fixture
+async def make_event(client, token_for):
+    """`await make_event(**change)` → a new event made through the API by an organizer;
+    `make_event.headers` are that organizer's."""
+    from tests.api.test_events import event_body
+
+    organizer = await token_for("organizer")
+
+    async def make(**change):
+        response = await client.post("/api/v1/events", json=event_body(**change), headers=organizer)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    make.headers = organizer
     return make

@@ -11,32 +11,9 @@ import pytest
 from events import my_registrations
 from events.tables import OutboxMessage, PhoneCode, ResidentSession
 from events.timeutil import now
-from tests.api.test_events import event_body
 from tests.api.test_registrations import person
-from web import ratelimit
 
 PHONE = "13900000001"
-
-
-@pytest.fixture(autouse=True)
-def no_leftover_limits():
-    ratelimit.reset()
-    yield
-    ratelimit.reset()
-
-
-@pytest.fixture
-async def make_event(client, token_for):
-    """`await make_event(**change)` → a new event (through the API, as an organizer)."""
-    organizer = await token_for("organizer")
-
-    async def make(**change):
-        response = await client.post("/api/v1/events", json=event_body(**change), headers=organizer)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    make.headers = organizer
-    return make
 
 
 async def post(client, url, **data):

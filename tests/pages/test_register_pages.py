@@ -11,28 +11,7 @@ from markupsafe import escape
 
 from events import tickets
 from events.tables import Event, Question, Registration, Setting
-from tests.api.test_events import event_body
 from web import ratelimit
-
-
-@pytest.fixture(autouse=True)
-def no_leftover_limits():
-    ratelimit.reset()
-    yield
-    ratelimit.reset()
-
-
-@pytest.fixture
-async def make_event(client, token_for):
-    organizer = await token_for("organizer")
-
-    async def make(**change):
-        response = await client.post("/api/v1/events", json=event_body(**change), headers=organizer)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    make.headers = organizer
-    return make
 
 
 async def form_page(client, event_id):
