@@ -307,13 +307,22 @@ async def promote(event: dict) -> list[dict]:
 
 async def _release(event: dict, registration: dict) -> None:
     """Give back what a confirmed or waitlisted registration held on the event row."""
-    column = "confirmed" if registration["status"] == "confirmed" else "waitlisted"
-    await Event.raw(
-        f"UPDATE event SET {column} = {column} - {{}} WHERE id = {{}}",
-        registration["party_size"],
-        event["id"],
-    )
-    event[column] -= registration["party_size"]
+    if registration["status"] == "confirmed":
+        await Event.raw(
+            "UPDATE event SET confirmed = confirmed - {} WHERE id = {}",
+            registration["party_size"],
+            event["id"],
+        )
+        event["confirmed"] -= registration["party_size"]
+    elif registration["status"] == "waitlisted":
+        # `waiting` counts registrations in line: a newcomer's position is read from it.
+        await Event.raw(
+            "UPDATE event SET waitlisted = waitlisted - {}, waiting = waiting - 1 WHERE id = {}",
+            registration["party_size"],
+            event["id"],
+        )
+        event["waitlisted"] -= registration["party_size"]
+        event["waiting"] -= 1
 
 
 async def cancel(ticket_token: str, by: str = "self", actor=None, reason: str = "") -> dict:

@@ -223,3 +223,13 @@ async def test_same_phone_at_the_same_moment_gets_one_registration(db):
     refused = [r for r in results if isinstance(r, reg.AlreadyRegistered)]
     assert len(ok) == 1 and len(refused) == 7, results
     assert await counts(event["id"]) == (1, 0)
+
+
+async def test_a_waitlisted_cancellation_moves_newcomers_up(db):
+    event = await make_event(capacity=1, max_party_size=1)
+    await reg.register(event["id"], {"name": "甲", "phone": phone(1)})
+    second = await reg.register(event["id"], {"name": "乙", "phone": phone(2)})
+    await reg.cancel(second["ticket_token"])
+    third = await reg.register(event["id"], {"name": "丙", "phone": phone(3)})
+    assert third["waitlist_position"] == 1
+    assert await counts(event["id"]) == (1, 1)
