@@ -84,21 +84,12 @@ async def _place(event: dict, seats: int) -> tuple[int, str]:
     if not event["waitlist"]:
         raise reg.EventFull(_("名额已满，且此活动不设候补"))
     rows = await Event.raw(
-        "UPDATE event SET waitlisted = waitlisted + {}, registration_seq = registration_seq + 1"
-        " WHERE id = {} RETURNING registration_seq",
+        "UPDATE event SET waitlisted = waitlisted + {}, waiting = waiting + 1,"
+        " registration_seq = registration_seq + 1 WHERE id = {} RETURNING registration_seq",
         *(seats, event["id"]),
     )
     event["waitlisted"] += seats
     return rows[0]["registration_seq"], "waitlisted"
-
-
-async def _recount_waiting(event_id: int) -> None:
-    """`waiting` (registrations in line) counted from the rows, whoever released a place."""
-    await Event.raw(
-        "UPDATE event SET waiting = (SELECT COUNT(*) FROM registration"
-        " WHERE registration.event = {} AND status = 'waitlisted') WHERE id = {}",
-        *(event_id, event_id),
-    )
 
 
 @contextmanager
@@ -168,7 +159,6 @@ async def restore(registration_id: int, actor: dict | None, event_id: int | None
             await _check_phone_free(event["id"], row["phone"], row["id"])
             seq, status = await _place(event, row["party_size"])
             restored = await _settle(event, row, status, seq)
-            await _recount_waiting(event["id"])
             change = {"before": {"status": "cancelled"}, "after": {"status": status}}
             await audit.record(actor, "registration.restore", "registration", row["id"], **change)
     return restored
@@ -203,8 +193,6 @@ async def move(
             seq, status = await _place(target, row["party_size"])
             await reg._release(source, row)
             moved = await _settle(target, row, status, seq, {"moved_from": source["title"]})
-            for locked_id in ids:
-                await _recount_waiting(locked_id)
             change = {
                 "before": {"event": source["id"], "status": before},
                 "after": {"event": target["id"], "status": status},

@@ -7,8 +7,11 @@ import sys
 from events.tables import Event, StaffUser
 
 
-async def run(db_url: str, *args: str, cwd=None) -> tuple[int, str]:
-    env = {**os.environ, "EVENTS_DATABASE_URL": db_url}
+async def run(db_url: str | None, *args: str, cwd=None, env=None) -> tuple[int, str]:
+    """`events ARGS` in a subprocess; `db_url` None leaves the database to the environment."""
+    env = dict(os.environ if env is None else env)
+    if db_url is not None:
+        env["EVENTS_DATABASE_URL"] = db_url
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -65,34 +68,14 @@ async def test_demo_twice_adds_nothing_twice(db):
 async def test_default_database_is_var_events_sqlite3(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "EVENTS_DATABASE_URL"}
     env.pop("EVENTS_DATA_DIR", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "events",
-        "migrate",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    assert process.returncode == 0, output.decode()
+    code, output = await run(None, "migrate", cwd=tmp_path, env=env)
+    assert code == 0, output
     assert (tmp_path / "var" / "events.sqlite3").exists()
 
 
 async def test_bad_database_url_is_a_clear_error(tmp_path):
     env = {**os.environ, "EVENTS_DATABASE_URL": "mysql://nope"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "events",
-        "migrate",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    assert process.returncode != 0
-    assert "EVENTS_DATABASE_URL" in output.decode()
-    assert "Traceback" not in output.decode()
+    code, output = await run(None, "migrate", cwd=tmp_path, env=env)
+    assert code != 0
+    assert "EVENTS_DATABASE_URL" in output
+    assert "Traceback" not in output
