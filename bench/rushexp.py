@@ -8,6 +8,8 @@
 - `sqlite-one-hop`: on SQLite the registration's transaction (writer flock, BEGIN IMMEDIATE,
   claim, INSERT registration, INSERT outbox, COMMIT) runs in ONE call on one writer thread
   per worker, instead of a lock held across six awaits of thread hops;
+- `switch=S`: `sys.setswitchinterval(S)` in each worker (how long a thread waits for the
+  GIL before asking the running one to let go; Python's default is 0.005 s);
 - `pg-gate=K`: on PostgreSQL at most K registering statements in flight per worker (the
   others wait in the event loop, not on the event row's lock inside PostgreSQL).
 
@@ -129,6 +131,8 @@ def create_app():
             ratelimit.registered = lambda phone: None
         elif variant == "sqlite-one-hop":
             _one_hop_sqlite()
+        elif variant.startswith("switch="):
+            sys.setswitchinterval(float(variant.partition("=")[2]))
         elif variant.startswith("pg-gate="):
             _gate_postgres(int(variant.partition("=")[2]))
         else:

@@ -11,6 +11,9 @@ import asyncio
 import fcntl
 import os
 import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -182,6 +185,134 @@ async def write_transaction():
         yield
 
 
+class _OneHopWriter:
+    """Whole SQLite write transactions run on this worker's writer thread, in batches.
+
+    `write_transaction` holds the writer lock across every statement's await (a thread hop
+    each); in a registration rush that hand-over, not SQLite, is the cost. Here plain
+    functions run on a dedicated thread with its own connection. Whatever has queued up while
+    the thread was busy goes in ONE transaction (group commit): flock, BEGIN IMMEDIATE, each
+    piece of work inside its own SAVEPOINT (rolled back alone if it fails or declines), COMMIT,
+    unlock, then every waiting task is woken at once. The flock is on a file descriptor of its
+    own, so it excludes `write_transaction` in this worker as well as the other workers.
+    """
+
+    MAX_BATCH = 100
+
+    def __init__(self, path: str, loop: asyncio.AbstractEventLoop) -> None:
+        from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+
+        self.path = path
+        self.loop = loop
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        kwargs = SQLiteEngine(path=path, timeout=30).connection_kwargs
+        self.connection: sqlite3.Connection = self.executor.submit(
+            self._connect, kwargs, dict_factory
+        ).result()
+        self.fd = os.open(f"{path}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self.pending: list[tuple[Callable, tuple, asyncio.Future]] = []
+        self.guard = threading.Lock()
+        self.draining = False
+
+    @staticmethod
+    def _connect(kwargs: dict, row_factory) -> sqlite3.Connection:
+        connection = sqlite3.connect(**{**kwargs, "check_same_thread": False})
+        connection.row_factory = row_factory
+        connection.isolation_level = None  # explicit BEGIN / COMMIT below
+        connection.execute("PRAGMA foreign_keys = 1")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    async def run(self, work: Callable, *args):
+        future = self.loop.create_future()
+        with self.guard:
+            self.pending.append((work, args, future))
+            start, self.draining = not self.draining, True
+        if start:
+            self.executor.submit(self._drain)
+        return await future
+
+    def _drain(self) -> None:
+        while True:
+            with self.guard:
+                batch = self.pending[: self.MAX_BATCH]
+                del self.pending[: self.MAX_BATCH]
+                if not batch:
+                    self.draining = False
+                    return
+            try:
+                outcomes = self._transaction(batch)
+            except BaseException as error:
+                outcomes = [(None, error)] * len(batch)
+            self.loop.call_soon_threadsafe(_settle, [item[2] for item in batch], outcomes)
+
+    def _transaction(self, batch: list) -> list[tuple[Any, BaseException | None]]:
+        connection = self.connection
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for work, args, _future in batch:
+                    connection.execute("SAVEPOINT work")
+                    try:
+                        result = work(connection, *args)
+                    except Exception as error:
+                        connection.execute("ROLLBACK TO work")
+                        outcomes.append((None, error))
+                    else:
+                        if result is None:
+                            connection.execute("ROLLBACK TO work")
+                        outcomes.append((result, None))
+                    connection.execute("RELEASE work")
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        finally:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        return outcomes
+
+    def close(self) -> None:
+        def close_connection() -> None:
+            self.connection.close()
+
+        self.executor.submit(close_connection).result()
+        self.executor.shutdown(wait=True)
+        os.close(self.fd)
+
+
+def _settle(futures: list[asyncio.Future], outcomes: list) -> None:
+    for future, (result, error) in zip(futures, outcomes, strict=True):
+        if future.done():  # the waiting task was cancelled; the work stands
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+
+_one_hop: dict[tuple[str, int], _OneHopWriter] = {}
+
+
+async def in_one_write(work: Callable, *args):
+    """SQLite only: run `work(connection, *args)` on the writer thread inside an IMMEDIATE
+    transaction (shared with other work queued at the same moment); its changes commit unless
+    it returns None or raises. Not for use inside `write_transaction` (the task would wait for
+    its own lock)."""
+    engine = current_engine()
+    if not isinstance(engine, SQLiteEngine):
+        raise TypeError("in_one_write is for SQLite")
+    if _sqlite_writer._owner.get() is not None:
+        raise RuntimeError("in_one_write inside write_transaction")
+    key = (engine.path, id(asyncio.get_running_loop()))
+    writer = _one_hop.get(key)
+    if writer is None:
+        writer = _one_hop[key] = _OneHopWriter(engine.path, asyncio.get_running_loop())
+    return await writer.run(work, *args)
+
+
 async def open_pool() -> bool:
     """Open the PostgreSQL pool unless one is open; True when this call opened it."""
     engine = current_engine()
@@ -196,6 +327,8 @@ async def close_writers() -> None:
     loop_id = id(asyncio.get_running_loop())
     for key in [key for key in _writers if key[1] == loop_id]:
         await _writers.pop(key).close()
+    for key in [key for key in _one_hop if key[1] == loop_id]:
+        _one_hop.pop(key).close()
 
 
 async def close_pool() -> None:

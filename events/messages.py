@@ -27,27 +27,39 @@ async def enqueue(
     `dedupe` names this occurrence (e.g. the registration's id and sequence number); the
     unique `dedupe_key` makes queuing the same message twice a no-op.
     """
+    for args in outbox_rows(kind, registration, dedupe, payload, phone, email, now()):
+        await OutboxMessage.raw(OUTBOX_INSERT, *args)
+
+
+# Queuing the same message twice (same dedupe_key) is a no-op.
+OUTBOX_INSERT = (
+    "INSERT INTO outbox_message (kind, channel, recipient, registration, payload,"
+    " dedupe_key, status, attempts, next_attempt_at, last_error, created_at)"
+    " VALUES ({}, {}, {}, {}, {}, {}, 'pending', 0, {}, '', {})"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
+)
+
+
+def outbox_rows(
+    kind: str,
+    registration: dict | None,
+    dedupe: str,
+    payload: dict[str, Any],
+    phone: str | None,
+    email: str | None,
+    moment,
+) -> list[tuple]:
+    """The arguments of OUTBOX_INSERT for each channel the message goes to."""
     phone = phone if phone is not None else (registration or {}).get("phone")
     email = email if email is not None else (registration or {}).get("email")
     registration_id = registration["id"] if registration else None
-    moment = now()
+    text = _json(payload)
+    rows = []
     for channel, recipient in (("sms", phone), ("email", email)):
-        if not recipient:
-            continue
-        await OutboxMessage.raw(
-            "INSERT INTO outbox_message (kind, channel, recipient, registration, payload,"
-            " dedupe_key, status, attempts, next_attempt_at, last_error, created_at)"
-            " VALUES ({}, {}, {}, {}, {}, {}, 'pending', 0, {}, '', {})"
-            " ON CONFLICT (dedupe_key) DO NOTHING",
-            kind,
-            channel,
-            recipient,
-            registration_id,
-            _json(payload),
-            f"{kind}:{channel}:{dedupe}"[:120],
-            moment,
-            moment,
-        )
+        if recipient:
+            key = f"{kind}:{channel}:{dedupe}"[:120]
+            rows.append((kind, channel, recipient, registration_id, text, key, moment, moment))
+    return rows
 
 
 def _json(payload: dict[str, Any]) -> str:

@@ -39,6 +39,22 @@ def _numbered(sql: str, **values) -> tuple[str, list]:
     return re.sub(r"\{(\w+)\}", place, sql), args
 
 
+# SQLite: the registration row, inserted after CLAIM in the same transaction.
+INSERT_REGISTRATION = (
+    "INSERT INTO registration (event, name, phone, email, company, party_size, adults,"
+    " children, answers, status, seq, ticket_token, source, created_at, confirmed_at,"
+    " cancelled_by)"
+    " VALUES ({id}, {name}, {phone}, {email}, {company}, {n}, {adults}, {children}, {answers},"
+    " {status}, {seq}, {token}, {source}, {now}, {confirmed_at}, '') RETURNING *"
+)
+
+
+def qmark(sql: str, **values) -> tuple[str, list]:
+    """`sql` with named placeholders for the sqlite3 module: `?` and the argument list."""
+    numbered, args = _numbered(sql, **values)
+    return numbered.replace("{}", "?"), args
+
+
 # PostgreSQL: the claim, the registration and its messages in one statement, so that the
 # event row's lock is held for one statement's execution, not for several round trips.
 ONE_STATEMENT = (
