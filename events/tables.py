@@ -192,3 +192,23 @@ class Setting(Table, tablename="setting"):
     key = Varchar(length=64, unique=True)
     value = JSON(default=None, null=True)
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CheckinScan(Table, tablename="checkin_scan"):
+    """Every check-in attempt at the door, failures too: who, on which device, when, and the
+    answer given. A retry with the same `nonce` gets `response` again instead of a new scan."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    registration = ForeignKey(
+        references=Registration, on_delete=OnDelete.set_null, null=True, default=None, index=True
+    )
+    staff = ForeignKey(references=StaffUser, on_delete=OnDelete.set_null, null=True, default=None)
+    device = Varchar(length=64, default="")
+    nonce = Varchar(length=64, null=True, default=None)  # unique where set (raw index)
+    method = Varchar(
+        length=16, default="scan"
+    )  # scan, code, search, button, offline, paper, walk_in
+    result = Varchar(length=16, index=True)  # ok, duplicate, invalid, wrong_event, ...
+    response = JSON(default={})
+    scanned_at = Timestamptz(default=TimestamptzNow())  # the device's time for offline scans
+    recorded_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import re
 import struct
 
 from cryptography.exceptions import InvalidSignature
@@ -130,6 +133,46 @@ async def verify(text: str) -> tuple[int, int]:
     except InvalidSignature as error:
         raise InvalidTicket("bad signature") from error
     return event_id, registration_id
+
+
+# The manual check-in code printed under the QR, for staff to type when a phone cannot be
+# scanned: the registration id and five characters of an HMAC of it, e.g. `1234-K7MXQ`
+# (no 0/O, 1/I/L). Only the server, holding the secret, can check one.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_MAC = 5
+_CODE = re.compile(r"^\s*(\d{1,10})\s*[-\s]?\s*([0-9A-Za-z]{" + str(CODE_MAC) + r"})\s*$")
+
+
+def _code_mac(registration_id: int) -> str:
+    secret = get_settings().secret_key.encode()
+    key = hashlib.sha256(b"canal-events check-in code\0" + secret).digest()
+    digest = hmac.new(key, str(registration_id).encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _ in range(CODE_MAC):
+        number, index = divmod(number, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[index])
+    return "".join(chars)
+
+
+def manual_code(registration_id: int) -> str:
+    return f"{registration_id}-{_code_mac(registration_id)}"
+
+
+def parse_manual_code(text: str) -> int:
+    """The registration id of a genuine manual code; `InvalidTicket` otherwise."""
+    if not isinstance(text, str) or len(text) > 40:
+        raise InvalidTicket("not a code")
+    match = _CODE.match(text)
+    if match is None:
+        raise InvalidTicket("not a code")
+    registration_id = int(match.group(1))
+    if not 1 <= registration_id <= MAX_ID:
+        raise InvalidTicket("id out of range")
+    typed = match.group(2).upper()
+    if not hmac.compare_digest(typed, _code_mac(registration_id)):
+        raise InvalidTicket("bad code")
+    return registration_id
 
 
 def forget_keys() -> None:

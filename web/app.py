@@ -17,6 +17,7 @@ from events import db
 from events.outbox import outbox_lifespan
 from events.settings import get_settings
 from web.api.auth import AuthController
+from web.api.checkins import CheckinController
 from web.api.events import EventController
 from web.api.registrations import RegistrationController
 from web.context import RequestContextMiddleware
@@ -58,6 +59,7 @@ def create_app() -> Litestar:
             AuthController,
             EventController,
             RegistrationController,
+            CheckinController,
             CatalogueController,
             AccountController,
             ManageController,

@@ -1,16 +1,17 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Bytea
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    BigInt,
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -48,9 +49,7 @@ DESCRIPTION = "Registrations, waitlist, event keys, questions, outbox, phone cod
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="events", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ResidentSession",
@@ -66,9 +65,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="EventKey", tablename="event_key", schema=None, columns=None
-    )
+    manager.add_table(class_name="EventKey", tablename="event_key", schema=None, columns=None)
 
     manager.add_table(
         class_name="Registration",
@@ -77,17 +74,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Question", tablename="question", schema=None, columns=None
-    )
+    manager.add_table(class_name="Question", tablename="question", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Setting", tablename="setting", schema=None, columns=None
-    )
+    manager.add_table(class_name="Setting", tablename="setting", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="PhoneCode", tablename="phone_code", schema=None, columns=None
-    )
+    manager.add_table(class_name="PhoneCode", tablename="phone_code", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="ResidentSession",
