@@ -21,6 +21,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from events import registration as registrations
 from events import tickets
 from events.db import write_transaction
 from events.errors import Invalid, NotFound
@@ -519,3 +520,20 @@ async def door_events(moment: datetime | None = None) -> dict[str, list[dict]]:
         else:
             groups["recent"].append(row)
     return groups
+
+
+async def walk_in(event_id: int, raw: dict, staff: dict, device: Any = "") -> dict:
+    """代报名: staff register someone at the door (seats left only) and check them in at
+    once. {registration, answer}; `EventFull` / `RegistrationClosed` / `Invalid` otherwise."""
+    await event_for_door(event_id)
+    created = await registrations.register(
+        event_id, raw, source="walk_in", actor=staff, at_door=True
+    )
+    answer = await check_in(
+        event_id,
+        registration_id=created["id"],
+        staff=staff,
+        device=device,
+        method="walk_in",
+    )
+    return {"registration": created, "answer": answer}

@@ -93,6 +93,32 @@ async def _refusal(event_id: int, moment) -> DomainError:
     return EventFull(_("名额已满，且此活动不设候补"))
 
 
+async def _door_claim(event_id: int, seats: int, moment) -> dict | None:
+    """Seats for a walk-in: published, not yet ended, and the party fits; no waitlist."""
+    rows = await Event.raw(
+        "UPDATE event SET confirmed = confirmed + {}, registration_seq = registration_seq + 1,"
+        " last_registration_status = 'confirmed'"
+        " WHERE id = {} AND status = 'published' AND confirmed + {} <= capacity AND ends_at > {}"
+        " RETURNING registration_seq AS seq, last_registration_status AS status, waiting",
+        seats,
+        event_id,
+        seats,
+        moment,
+    )
+    return rows[0] if rows else None
+
+
+async def _door_refusal(event_id: int, moment) -> DomainError:
+    row = await Event.select().where(Event.id == event_id).first()
+    if row is None or row["status"] == "draft":
+        return NotFound(_("没有找到这个活动"))
+    if row["status"] != "published" or row["ends_at"] <= moment:
+        return RegistrationClosed(_("活动已结束或已取消，不能现场报名"))
+    return EventFull(
+        _("现场名额不足：剩余 {n} 个座位").format(n=row["capacity"] - row["confirmed"])
+    )
+
+
 async def waitlist_position(event_id: int, seq: int) -> int:
     rows = await Registration.raw(
         "SELECT COUNT(*) AS n FROM registration"
@@ -103,19 +129,29 @@ async def waitlist_position(event_id: int, seq: int) -> int:
     return rows[0]["n"]
 
 
-async def register(event_id: int, raw: dict[str, Any], source: str = "web", actor=None) -> dict:
-    """A new registration: confirmed when its party fits the seats left, else waitlisted."""
+async def register(
+    event_id: int, raw: dict[str, Any], source: str = "web", actor=None, at_door: bool = False
+) -> dict:
+    """A new registration: confirmed when its party fits the seats left, else waitlisted.
+
+    `at_door`: door staff registering a walk-in (代报名): seats only, never the waitlist,
+    allowed until the event ends whatever the registration window, phone optional.
+    """
     if not 1 <= event_id <= MAX_ID:
         raise NotFound(_("没有找到这个活动"))
     event = await registration_form.event_for_form(event_id)
     if event is None or event["status"] == "draft":
         raise NotFound(_("没有找到这个活动"))
-    values = await clean_registration(event, raw)
+    values = await clean_registration(event, raw, phone_optional=at_door)
     # A second active registration for the phone is refused by the partial unique index.
     values.update(ticket_token=secrets.token_urlsafe(24), source=source)
     moment = now()
     try:
-        if is_sqlite() and actor is None:
+        if at_door:
+            registration = await _register_in_transaction(
+                event, values, moment, actor, claim=_door_claim
+            )
+        elif is_sqlite() and actor is None:
             registration = await in_one_write(_register_on_writer, event, values, moment)
         elif is_sqlite():
             registration = await _register_in_transaction(event, values, moment, actor)
@@ -132,14 +168,18 @@ async def register(event_id: int, raw: dict[str, Any], source: str = "web", acto
             & (Registration.status != "cancelled")
         ):
             raise AlreadyRegistered(_("这个手机号已报名本活动"))
+        if at_door:
+            raise await _door_refusal(event_id, moment)
         raise await _refusal(event_id, moment)
     return registration
 
 
-async def _register_in_transaction(event: dict, values: dict, moment, actor) -> dict | None:
-    """SQLite: claim, insert and queue inside one IMMEDIATE transaction."""
+async def _register_in_transaction(
+    event: dict, values: dict, moment, actor, claim=None
+) -> dict | None:
+    """Claim, insert and queue inside one (on SQLite IMMEDIATE) transaction."""
     async with write_transaction():
-        claim = await _claim(event["id"], values["party_size"], moment)
+        claim = await (claim or _claim)(event["id"], values["party_size"], moment)
         if claim is None:
             return None
         status = claim["status"]

@@ -123,16 +123,24 @@ def _answers(questions: list[dict], raw: Any, errors: dict) -> dict[str, Any]:
     return answers
 
 
-async def clean_registration(event: dict, raw: dict[str, Any]) -> dict[str, Any]:
-    """Clean values for a Registration row, or `Invalid` with a message per field."""
+async def clean_registration(
+    event: dict, raw: dict[str, Any], phone_optional: bool = False
+) -> dict[str, Any]:
+    """Clean values for a Registration row, or `Invalid` with a message per field.
+
+    `phone_optional`: staff registering someone at the door who has no mobile phone.
+    """
     if not isinstance(raw, dict):
         raise Invalid(_("报名信息格式不正确"))
     errors: dict[str, str] = {}
     values: dict[str, Any] = {"name": _text(raw, "name", 50, errors, required=True)}
-    try:
-        values["phone"] = normalise(raw.get("phone"))
-    except Invalid as error:
-        errors.update(error.fields)
+    if phone_optional and (raw.get("phone") is None or str(raw.get("phone")).strip() == ""):
+        values["phone"] = None
+    else:
+        try:
+            values["phone"] = normalise(raw.get("phone"))
+        except Invalid as error:
+            errors.update(error.fields)
     values["email"] = _text(raw, "email", 200, errors)
     if values["email"] and not EMAIL.match(values["email"]):
         errors["email"] = _("邮箱格式不正确")

@@ -1,0 +1,126 @@
+"""Check-in workflows beyond the API: walk-ins, offline uploads, paper sheets, no-shows."""
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from events import checkin, tickets
+from events import registration as reg
+from events.errors import Conflict, Invalid
+from events.tables import CheckinScan, Event, Registration
+from events.timeutil import TZ, now
+from tests.conftest import make_user
+from tests.events.test_registration import counts, make_event, phone
+
+
+@pytest.fixture
+async def staff(db):
+    return await make_user("staff")
+
+
+async def test_walk_in_takes_a_seat_and_is_checked_in_at_once(staff):
+    event = await make_event(capacity=3, max_party_size=2)
+    done = await checkin.walk_in(
+        event["id"], {"name": "王阿姨", "phone": "", "party_size": 2}, staff
+    )
+    assert done["registration"]["status"] == "confirmed"
+    assert done["registration"]["phone"] is None and done["registration"]["source"] == "walk_in"
+    assert done["answer"]["result"] == "ok"
+    scan = await CheckinScan.select().where(CheckinScan.registration == done["registration"]["id"])
+    assert [row["method"] for row in scan] == ["walk_in"] and scan[0]["staff"] == staff["id"]
+    assert await counts(event["id"]) == (2, 0)
+    # one seat left: a party of two is refused, never waitlisted
+    with pytest.raises(Conflict) as refused:
+        await checkin.walk_in(
+            event["id"], {"name": "李伯", "phone": phone(2), "party_size": 2}, staff
+        )
+    assert refused.value.code == "full"
+    assert await counts(event["id"]) == (2, 0)
+    with pytest.raises(Invalid):
+        await checkin.walk_in(event["id"], {"name": "", "phone": "123"}, staff)
+
+
+async def test_walk_in_after_the_registration_window_but_not_after_the_end(staff):
+    start = datetime.now(TZ).replace(microsecond=0) - timedelta(minutes=30)
+    event = await make_event()
+    await Event.update(
+        {
+            Event.starts_at: start,
+            Event.ends_at: start + timedelta(hours=2),
+            Event.registration_closes_at: start - timedelta(hours=1),
+        }
+    ).where(Event.id == event["id"])
+    with pytest.raises(Conflict):
+        await reg.register(event["id"], {"name": "线上", "phone": phone(1)})
+    done = await checkin.walk_in(event["id"], {"name": "现场", "phone": phone(1)}, staff)
+    assert done["answer"]["result"] == "ok"
+    await Event.update({Event.ends_at: now() - timedelta(minutes=1)}).where(Event.id == event["id"])
+    with pytest.raises(Conflict) as closed:
+        await checkin.walk_in(event["id"], {"name": "迟到", "phone": phone(2)}, staff)
+    assert closed.value.code == "closed"
+
+
+async def _qr(event_id, registration_id):
+    return tickets.qr_text("https://x.example", await tickets.sign(event_id, registration_id))
+
+
+async def test_offline_uploads_keep_the_earliest_scan_and_count_once(staff):
+    event = await make_event(capacity=5)
+    person = await reg.register(event["id"], {"name": "甲", "phone": phone(1)})
+    qr = await _qr(event["id"], person["id"])
+    early = (now() - timedelta(minutes=10)).isoformat()
+    late = (now() - timedelta(minutes=5)).isoformat()
+    # device B uploads first (its scan was later), then device A (earlier)
+    b = await checkin.sync(event["id"], [{"nonce": "b1", "qr": qr, "scanned_at": late}], staff, "B")
+    a = await checkin.sync(
+        event["id"], [{"nonce": "a1", "qr": qr, "scanned_at": early}], staff, "A"
+    )
+    assert [b[0]["result"], a[0]["result"]] == ["ok", "duplicate"]
+    row = await Registration.select().where(Registration.id == person["id"]).first()
+    assert row["checked_in_at"] == datetime.fromisoformat(early)
+    # the same upload again (a retry after a cut connection) changes nothing
+    again = await checkin.sync(
+        event["id"], [{"nonce": "a1", "qr": qr, "scanned_at": early}], staff, "A"
+    )
+    assert again[0]["result"] == "duplicate"
+    assert await CheckinScan.count().where(CheckinScan.registration == person["id"]) == 2
+    assert (await checkin.counts(event["id"]))["checked_in"] == 1
+    with pytest.raises(Invalid):
+        await checkin.sync(event["id"], [{"qr": qr}], staff, "A")  # no nonce
+
+
+async def test_simultaneous_offline_uploads_of_one_ticket(staff):
+    event = await make_event(capacity=5)
+    person = await reg.register(event["id"], {"name": "甲", "phone": phone(1)})
+    qr = await _qr(event["id"], person["id"])
+    uploads = await asyncio.gather(
+        *(
+            checkin.sync(event["id"], [{"nonce": f"d{n}", "qr": qr}], staff, f"dev{n}")
+            for n in range(8)
+        )
+    )
+    results = sorted(upload[0]["result"] for upload in uploads)
+    assert results == ["duplicate"] * 7 + ["ok"]
+
+
+async def test_paper_sheet_and_no_shows(staff):
+    start = datetime.now(TZ).replace(microsecond=0) - timedelta(hours=3)
+    event = await make_event()
+    await Event.update({Event.starts_at: start, Event.ends_at: start + timedelta(hours=5)}).where(
+        Event.id == event["id"]
+    )
+    people = []
+    for n in range(4):
+        people.append(await reg.register(event["id"], {"name": f"人{n}", "phone": phone(n)}))
+    sheet = await checkin.sheet(event["id"])
+    assert [row["phone"] for row in sheet] == [f"138****000{n}" for n in range(4)]
+    assert sheet[0]["code"] == tickets.manual_code(sheet[0]["id"])
+    tally = await checkin.record_paper(event["id"], [people[0]["id"], people[1]["id"]], staff)
+    assert tally == {"ok": 2}
+    again = await checkin.record_paper(event["id"], [people[0]["id"]], staff)
+    assert again == {"duplicate": 1}
+    await Event.update({Event.ends_at: now() - timedelta(minutes=1)}).where(Event.id == event["id"])
+    missing = await checkin.no_shows(event["id"])
+    assert missing["ended"] and missing["people"] == 2
+    assert {row["id"] for row in missing["registrations"]} == {people[2]["id"], people[3]["id"]}
