@@ -179,23 +179,25 @@ async def issue_token(user: dict, label: str = "api") -> str:
     return raw
 
 
+# Every authenticated request asks one of these two; Piccolo's joined select spends ~1 ms
+# building its SQL each time, so they are written out once.
+_SQL_USER_BY_API_KEY = (
+    "SELECT u.id, u.username, u.display_name, u.role FROM api_token t"
+    ' JOIN staff_user u ON u.id = t."user"'
+    " WHERE t.token_hash = {} AND t.revoked_at IS NULL AND u.active = {}"
+)
+_SQL_USER_BY_SESSION = (
+    "SELECT u.id, u.username, u.display_name, u.role FROM staff_session s"
+    ' JOIN staff_user u ON u.id = s."user"'
+    " WHERE s.token_hash = {} AND s.expires_at > {} AND u.active = {}"
+)
+
+
 async def user_for_token(raw: str) -> dict | None:
     if not raw or len(raw) > 200:
         return None
-    return (
-        await ApiToken.select(
-            ApiToken.user.id.as_alias("id"),
-            ApiToken.user.username.as_alias("username"),
-            ApiToken.user.display_name.as_alias("display_name"),
-            ApiToken.user.role.as_alias("role"),
-        )
-        .where(
-            (ApiToken.token_hash == _digest(raw))
-            & ApiToken.revoked_at.is_null()
-            & (ApiToken.user.active == True)  # noqa: E712
-        )
-        .first()
-    )
+    rows = await ApiToken.raw(_SQL_USER_BY_API_KEY, _digest(raw), True)
+    return rows[0] if rows else None
 
 
 async def revoke_token(raw: str) -> bool:
@@ -234,20 +236,8 @@ async def start_session(user: dict) -> str:
 async def user_for_session(raw: str) -> dict | None:
     if not raw or len(raw) > 200:
         return None
-    return (
-        await StaffSession.select(
-            StaffSession.user.id.as_alias("id"),
-            StaffSession.user.username.as_alias("username"),
-            StaffSession.user.display_name.as_alias("display_name"),
-            StaffSession.user.role.as_alias("role"),
-        )
-        .where(
-            (StaffSession.token_hash == _digest(raw))
-            & (StaffSession.expires_at > now())
-            & (StaffSession.user.active == True)  # noqa: E712
-        )
-        .first()
-    )
+    rows = await StaffSession.raw(_SQL_USER_BY_SESSION, _digest(raw), now(), True)
+    return rows[0] if rows else None
 
 
 async def end_session(raw: str) -> None:

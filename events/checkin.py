@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,6 +120,10 @@ def _answer(result: str, row: dict | None, checked_in_at: datetime | None) -> di
     }
 
 
+class _NonceTaken(Exception):
+    """A simultaneous request committed a scan with the same nonce first."""
+
+
 async def check_in(
     event_id: int,
     *,
@@ -136,97 +141,119 @@ async def check_in(
     Exactly one way in: `qr` (the QR text or its payload), `code` (the manual code under the
     QR) or `registration_id` (a person staff found by name and phone). `result` is the first
     of invalid, wrong_event, cancelled, not_confirmed, duplicate that applies, else ok.
+
+    In the common case (a genuine ticket of this event, first scan) this is two statements in
+    one transaction: the conditional UPDATE that checks the ticket in, and the scan's row. The
+    scan row claims the nonce; if a simultaneous request with the same nonce got there first,
+    this transaction is rolled back and that request's answer is returned instead.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}")
-    await event_for_door(event_id)
+    await _door_event(event_id)
     nonce = _clean_nonce(nonce)
     device = _clean_device(device)
-    if nonce is not None:
-        earlier = await _replay(nonce)
-        if earlier is not None:
-            return earlier
     ticket_event, found_id, why = _identify(event_id, qr, code, registration_id)
     if found_id is not None and ticket_event is not None and not await _verified(qr):
         found_id, why = None, "bad signature"
     moment = now()
     when = _scan_time(method, scanned_at, moment)
-    async with write_transaction():
-        scan_id = None
-        if nonce is not None:
-            scan_id = await _claim_nonce(event_id, nonce, staff, device, method, when, moment)
-            if scan_id is None:  # the same nonce, committed by a simultaneous request
-                replay = await _replay(nonce)
-                if replay is not None:
-                    return replay
-        row = None
-        if found_id is not None:
-            row = await _registration(found_id)
-        answer = await _decide(event_id, ticket_event, row, when)
-        if row is None and not why:
-            why = "no such registration"
-        stored = {**answer, "checked_in_at": _iso(answer["checked_in_at"])}
-        if why:
-            stored["reason"] = why
-        if scan_id is None:
-            await CheckinScan.insert(
-                CheckinScan(
-                    event=event_id,
-                    registration=row["id"] if row else None,
-                    staff=staff["id"] if staff else None,
-                    device=device,
-                    nonce=None,
-                    method=method,
-                    result=answer["result"],
-                    response=stored,
-                    scanned_at=when,
-                    recorded_at=moment,
-                )
+    try:
+        async with write_transaction():
+            answer, row = await _decide(event_id, ticket_event, found_id, when)
+            if row is None and not why:
+                why = "no such registration"
+            stored = {**answer, "checked_in_at": _iso(answer["checked_in_at"])}
+            if why:
+                stored["reason"] = why
+            inserted = await CheckinScan.raw(
+                "INSERT INTO checkin_scan (event, registration, staff, device, nonce, method,"
+                " result, response, scanned_at, recorded_at)"
+                " VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})"
+                " ON CONFLICT (nonce) WHERE nonce IS NOT NULL DO NOTHING RETURNING id",
+                event_id,
+                row["id"] if row else None,
+                staff["id"] if staff else None,
+                device,
+                nonce,
+                method,
+                answer["result"],
+                json.dumps(stored, ensure_ascii=False),
+                when,
+                moment,
             )
-        else:
-            await CheckinScan.update(
-                {
-                    CheckinScan.registration: row["id"] if row else None,
-                    CheckinScan.result: answer["result"],
-                    CheckinScan.response: stored,
-                }
-            ).where(CheckinScan.id == scan_id)
+            if not inserted:
+                raise _NonceTaken
+    except _NonceTaken:
+        replay = await _replay(nonce)
+        if replay is None:
+            raise
+        return replay
     return answer
 
 
-async def _decide(event_id: int, ticket_event: int | None, row: dict | None, when) -> dict:
+_DOOR_EVENTS: dict[int, tuple[float, dict]] = {}
+_DOOR_EVENT_TTL = 2.0
+
+
+async def _door_event(event_id: int) -> dict:
+    """`event_for_door`, remembered for two seconds per worker (every scan asks)."""
+    cached = _DOOR_EVENTS.get(event_id)
+    if cached is not None and time.monotonic() - cached[0] < _DOOR_EVENT_TTL:
+        return cached[1]
+    event = await event_for_door(event_id)
+    if len(_DOOR_EVENTS) > 1000:
+        _DOOR_EVENTS.clear()
+    _DOOR_EVENTS[event_id] = (time.monotonic(), event)
+    return event
+
+
+def forget_events() -> None:
+    """Drop remembered events (tests that switch databases)."""
+    _DOOR_EVENTS.clear()
+
+
+async def _decide(
+    event_id: int, ticket_event: int | None, found_id: int | None, when
+) -> tuple[dict, dict | None]:
+    """The answer and the registration row (None when there is no genuine ticket)."""
+    if found_id is None:
+        return _answer("invalid", None, None), None
+    if ticket_event is None or ticket_event == event_id:
+        # The common case first: a confirmed ticket of this event, not yet checked in.
+        rows = await Registration.raw(
+            "UPDATE registration SET checked_in_at = {} WHERE id = {} AND event = {}"
+            " AND status = 'confirmed' AND checked_in_at IS NULL"
+            " RETURNING id, name, party_size, checked_in_at",
+            when,
+            found_id,
+            event_id,
+        )
+        if rows:
+            return _answer("ok", rows[0], rows[0]["checked_in_at"]), rows[0]
+    row = await _registration(found_id)
     if row is None:
-        return _answer("invalid", None, None)
+        return _answer("invalid", None, None), None
     # A QR names the event it was issued for; a registration later moved to another event
     # keeps an old ticket that is no longer valid anywhere (revoked, like a cancelled one).
     issued_for = ticket_event if ticket_event is not None else row["event"]
     if issued_for != event_id:
-        return _answer("wrong_event", row, None)
+        return _answer("wrong_event", row, None), row
     if row["status"] == "cancelled" or row["event"] != issued_for:
-        return _answer("cancelled", row, None)
+        return _answer("cancelled", row, None), row
     if row["status"] != "confirmed":
-        return _answer("not_confirmed", row, None)
-    rows = await Registration.raw(
-        "UPDATE registration SET checked_in_at = {} WHERE id = {} AND status = 'confirmed'"
-        " AND checked_in_at IS NULL RETURNING checked_in_at",
-        when,
-        row["id"],
-    )
-    if rows:
-        return _answer("ok", row, rows[0]["checked_in_at"])
-    # Already in (or changed meanwhile): an earlier offline scan still moves the time back.
-    await Registration.raw(
-        "UPDATE registration SET checked_in_at = {} WHERE id = {} AND checked_in_at > {}",
-        when,
-        row["id"],
-        when,
-    )
-    row = await _registration(row["id"])
-    if row["status"] == "cancelled":
-        return _answer("cancelled", row, None)
-    if row["status"] != "confirmed":
-        return _answer("not_confirmed", row, None)
-    return _answer("duplicate", row, row["checked_in_at"])
+        return _answer("not_confirmed", row, None), row
+    # Already in: an earlier (offline) scan still moves the recorded time back.
+    if row["checked_in_at"] is not None and row["checked_in_at"] > when:
+        await Registration.raw(
+            "UPDATE registration SET checked_in_at = {} WHERE id = {} AND checked_in_at > {}",
+            when,
+            row["id"],
+            when,
+        )
+        row = await _registration(row["id"])
+    if row["checked_in_at"] is None:  # confirmed just now (promoted meanwhile): try again
+        return await _decide(event_id, ticket_event, found_id, when)
+    return _answer("duplicate", row, row["checked_in_at"]), row
 
 
 async def _registration(registration_id: int) -> dict | None:
@@ -242,23 +269,6 @@ async def _registration(registration_id: int) -> dict | None:
         .where(Registration.id == registration_id)
         .first()
     )
-
-
-async def _claim_nonce(event_id, nonce, staff, device, method, when, moment) -> int | None:
-    rows = await CheckinScan.raw(
-        "INSERT INTO checkin_scan (event, registration, staff, device, nonce, method, result,"
-        " response, scanned_at, recorded_at) VALUES ({}, NULL, {}, {}, {}, {}, 'pending', {},"
-        " {}, {}) ON CONFLICT (nonce) WHERE nonce IS NOT NULL DO NOTHING RETURNING id",
-        event_id,
-        staff["id"] if staff else None,
-        device,
-        nonce,
-        method,
-        "{}",
-        when,
-        moment,
-    )
-    return rows[0]["id"] if rows else None
 
 
 async def _replay(nonce: str) -> dict | None:

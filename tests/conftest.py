@@ -78,12 +78,13 @@ async def db_engine(request, tmp_path_factory):
 @pytest.fixture
 async def db(db_engine):
     """An empty database (of the parametrised engine) for one test, with no cached pages."""
-    from events import registration_form, tickets
+    from events import checkin, registration_form, tickets
     from web import caching
 
     caching.invalidate_public_pages()
     tickets.forget_keys()  # ids repeat across engines and tests
     registration_form.forget_forms()
+    checkin.forget_events()
     yield db_engine
     caching.invalidate_public_pages()
     for table in reversed(APP_CONFIG.table_classes):
