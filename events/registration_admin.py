@@ -268,9 +268,16 @@ async def move_targets(event_id: int, limit: int = 40) -> list[dict]:
     )
 
 
+ARCHIVED = -1  # Question.position of a removed question
+
+
 async def questions_of(event_id: int) -> list[dict]:
     """The event's questions in order, options as a list."""
-    query = Question.select().where(Question.event == event_id).order_by(Question.position)
+    query = (
+        Question.select()
+        .where((Question.event == event_id) & (Question.position != ARCHIVED))
+        .order_by(Question.position)
+    )
     return await query.order_by(Question.id).output(load_json=True)
 
 
@@ -359,10 +366,13 @@ async def set_questions(event_id: int, questions: Any, actor: dict | None) -> li
                 await Question.insert(Question(event=event_id, **values))
             else:
                 await Question.update(values).where(Question.id == question["id"])
-        # Removed last: SQLite gives a new row the highest id + 1, which must not be the id of
-        # a removed question whose answers stay in registrations.
+        # A removed question is archived (position -1), not deleted: its answers stay in the
+        # registrations, and SQLite (which gives a new row the highest id + 1) can never hand
+        # its id to a question added later, under which those answers would then show.
         if removed := set(existing) - {q["id"] for q in clean}:
-            await Question.delete().where(Question.id.is_in(list(removed)))
+            await Question.update({Question.position: ARCHIVED}).where(
+                Question.id.is_in(list(removed))
+            )
         after = await questions_of(event_id)
         before = sorted(existing.values(), key=lambda q: (q["position"], q["id"]))
         if _shape(before) != _shape(after):

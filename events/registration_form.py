@@ -65,7 +65,7 @@ async def _form(event_id: int) -> tuple[dict | None, list[dict]]:
     event = await Event.select().where(Event.id == event_id).first()
     questions = (
         await Question.select()
-        .where(Question.event == event_id)
+        .where((Question.event == event_id) & (Question.position >= 0))  # not archived
         .order_by(Question.position)
         .output(load_json=True)
         if event

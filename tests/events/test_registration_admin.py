@@ -339,6 +339,21 @@ async def test_questions_are_replaced_and_old_answers_stay(db):
     assert await AuditLog.count().where(AuditLog.action == "event.questions") == 3
 
 
+async def test_a_removed_questions_id_is_never_given_to_a_new_one(db):
+    """SQLite gives a new row the highest id + 1: a question removed in one save must not
+    lend its id (and its answers) to a question added in a later save."""
+    event = await make_event()
+    first = await admin.set_questions(event["id"], [q(label="单位", kind="text", options=())], None)
+    old = first[0]["id"]
+    await signup(event, 1, answers={str(old): "拱墅区科技局"})
+    await admin.set_questions(event["id"], [], None)
+    added = await admin.set_questions(event["id"], [q(label="年龄", kind="text", options=())], None)
+    assert added[0]["id"] != old
+    listing = await admin.list_registrations(event["id"])
+    assert listing["rows"][0]["answers"] == []
+    assert [question["label"] for question in await admin.questions_of(event["id"])] == ["年龄"]
+
+
 async def test_questions_of_a_cancelled_event_cannot_change(db):
     event = await make_event()
     await scheduling.update_event(event["id"], {"status": "cancelled"}, None)
