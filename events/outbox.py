@@ -87,7 +87,20 @@ async def claim_due(limit: int, at: datetime) -> list[dict]:
     return sorted(rows, key=lambda row: row["id"])
 
 
+# A sign-in code is a secret: once delivered, the outbox keeps only that one was sent.
+REDACTED_CODE = '{"code": "******", "redacted": true}'
+
+
 async def _mark_sent(row: dict, at: datetime) -> None:
+    if row["kind"] == "code":
+        await OutboxMessage.raw(
+            "UPDATE outbox_message SET status = 'sent', sent_at = {}, claimed_until = NULL,"
+            " last_error = '', payload = {} WHERE id = {}",
+            at,
+            REDACTED_CODE,
+            row["id"],
+        )
+        return
     await OutboxMessage.raw(
         "UPDATE outbox_message SET status = 'sent', sent_at = {}, claimed_until = NULL,"
         " last_error = '' WHERE id = {}",

@@ -201,3 +201,18 @@ async def test_expired_or_forged_sessions_show_nothing(client, make_event):
     assert "我的讲座" not in (await client.get("/me")).text
     client.cookies.set("ce_resident", "forged" * 50, path="/me")
     assert (await client.get("/me")).status_code == 200
+
+
+async def test_a_delivered_code_is_not_kept_in_the_outbox(client, make_event):
+    from events.backends import Backends
+    from events.outbox import deliver_due
+    from tests.events.test_outbox import RecordingSms
+
+    await registered(client, make_event)
+    code = await ask_code(client)
+    sms = RecordingSms()
+    assert await deliver_due(backends=Backends(None, sms)) >= 1
+    assert any(params.get("code") == code for _phone, _template, params in sms.sent)
+    rows = await OutboxMessage.select().where(OutboxMessage.kind == "code")
+    assert rows and all(row["status"] == "sent" for row in rows)
+    assert all(code not in json.dumps(row["payload"]) for row in rows)
