@@ -212,3 +212,12 @@ class CheckinScan(Table, tablename="checkin_scan"):
     response = JSON(default={})
     scanned_at = Timestamptz(default=TimestamptzNow())  # the device's time for offline scans
     recorded_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class Goal(Table, tablename="goal"):
+    """A yearly target for one metric (`sessions.matching`, `attendance.lecture`, …)."""
+
+    year = Integer(index=True)
+    metric = Varchar(length=64)
+    target = Integer(default=0)
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,275 @@
+"""Spreadsheets for reporting upward: attendance per event, registrants per event, the annual
+report workbook. CSV carries a UTF-8 BOM (Excel then reads Chinese correctly); XLSX has
+Chinese headers, column widths, a frozen header row and number formats.
+
+Rows are read from the database in batches by id and written as they come, so a large export
+takes constant memory: CSV is streamed as it is made; XLSX is written by xlsxwriter in its
+constant-memory mode to a temporary file (in a worker thread, a batch at a time), then
+streamed from it. User text never becomes a live formula: a cell starting with `=`, `+`, `-`,
+`@` (or a tab or carriage return) is prefixed with `'`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+import anyio.to_thread
+
+from events.i18n import gettext as _
+from events.kinds import KINDS, STATUSES
+from events.phones import mask
+from events.stats import check_year, year_bounds
+from events.tables import Event, Registration
+from events.timeutil import local, now
+
+BATCH = 5000
+CHUNK = 64 * 1024
+_LIVE = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A value safe to put in a spreadsheet cell: text never starts a formula."""
+    if isinstance(value, str) and value.startswith(_LIVE):
+        return "'" + value
+    return value
+
+
+def _when(value: datetime | None, with_time: bool = True) -> str:
+    if value is None:
+        return ""
+    return local(value).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+# --- attendance per event ---------------------------------------------------------------
+
+
+def attendance_columns() -> list[tuple[str, int, str]]:
+    """(header, width, kind of cell) — `int` cells get a number format."""
+    return [
+        (_("日期"), 12, "text"),
+        (_("类型"), 14, "text"),
+        (_("系列"), 12, "text"),
+        (_("活动名称"), 36, "text"),
+        (_("地点"), 24, "text"),
+        (_("街道"), 12, "text"),
+        (_("主办单位"), 18, "text"),
+        (_("状态"), 8, "text"),
+        (_("名额"), 8, "int"),
+        (_("报名人数"), 10, "int"),
+        (_("签到人数"), 10, "int"),
+        (_("未到人数"), 10, "int"),
+    ]
+
+
+async def attendance_rows(year: int) -> AsyncIterator[list]:
+    """One row per published or cancelled event of the year, in date order."""
+    check_year(year)
+    start, end = year_bounds(year)
+    moment = now()
+    rows = await Event.raw(
+        "SELECT e.id, e.starts_at, e.ends_at, e.kind, e.series, e.title, e.venue, e.street,"
+        " e.organizer_unit, e.status, e.capacity,"
+        " COALESCE(SUM(r.party_size), 0) AS confirmed,"
+        " COALESCE(SUM(CASE WHEN r.checked_in_at IS NOT NULL THEN r.party_size END), 0)"
+        "  AS checked_in"
+        " FROM event e LEFT JOIN registration r ON r.event = e.id AND r.status = 'confirmed'"
+        " WHERE e.status IN ('published', 'cancelled') AND e.starts_at >= {} AND e.starts_at < {}"
+        " GROUP BY e.id, e.starts_at, e.ends_at, e.kind, e.series, e.title, e.venue, e.street,"
+        " e.organizer_unit, e.status, e.capacity ORDER BY e.starts_at, e.id",
+        start,
+        end,
+    )
+    for row in rows:
+        ended = row["ends_at"] <= moment and row["status"] == "published"
+        confirmed, came = int(row["confirmed"]), int(row["checked_in"])
+        yield [
+            _when(row["starts_at"], with_time=False),
+            _(KINDS.get(row["kind"], row["kind"])),
+            row["series"],
+            row["title"],
+            row["venue"],
+            row["street"],
+            row["organizer_unit"],
+            _(STATUSES.get(row["status"], row["status"])),
+            row["capacity"],
+            confirmed,
+            came,
+            confirmed - came if ended else None,
+        ]
+
+
+# --- registrants of one event -------------------------------------------------------------
+
+
+REGISTRATION_STATUS = {"confirmed": "已确认", "waitlisted": "候补", "cancelled": "已取消"}
+
+
+def registrant_columns(unmasked: bool = False) -> list[tuple[str, int, str]]:
+    return [
+        (_("编号"), 8, "int"),
+        (_("姓名"), 14, "text"),
+        (_("手机号") if unmasked else _("手机号（隐去中间四位）"), 16, "text"),
+        (_("人数"), 6, "int"),
+        (_("成人"), 6, "int"),
+        (_("儿童"), 6, "int"),
+        (_("单位"), 20, "text"),
+        (_("状态"), 8, "text"),
+        (_("报名时间"), 17, "text"),
+        (_("签到时间"), 17, "text"),
+        (_("来源"), 8, "text"),
+    ]
+
+
+SOURCES = {"web": "网页", "api": "接口", "walk_in": "现场", "organizer": "主办方"}
+
+
+async def registrant_rows(event_id: int, unmasked: bool = False) -> AsyncIterator[list]:
+    """Every registration of the event in order of arrival, read BATCH rows at a time."""
+    last = 0
+    while True:
+        rows = await Registration.raw(
+            "SELECT id, name, phone, party_size, adults, children, company, status,"
+            " created_at, checked_in_at, source FROM registration"
+            " WHERE event = {} AND id > {} ORDER BY id LIMIT {}",
+            event_id,
+            last,
+            BATCH,
+        )
+        for row in rows:
+            yield [
+                row["id"],
+                row["name"],
+                (row["phone"] or "") if unmasked else mask(row["phone"]),
+                row["party_size"],
+                row["adults"],
+                row["children"],
+                row["company"],
+                _(REGISTRATION_STATUS.get(row["status"], row["status"])),
+                _when(row["created_at"]),
+                _when(row["checked_in_at"]),
+                _(SOURCES.get(row["source"], row["source"])),
+            ]
+        if len(rows) < BATCH:
+            return
+        last = rows[-1]["id"]
+
+
+# --- writers --------------------------------------------------------------------------------
+
+
+async def csv_stream(columns: list, rows: AsyncIterator[list]) -> AsyncIterator[bytes]:
+    """CSV with a UTF-8 BOM, yielded in chunks as the rows arrive."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([header for header, _width, _kind in columns])
+    async for row in rows:
+        writer.writerow(["" if value is None else inert(value) for value in row])
+        if buffer.tell() >= CHUNK:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+class _Sheet:
+    """A worksheet of xlsxwriter in constant-memory mode, with the house style."""
+
+    def __init__(self, book, title: str, columns: list, formats: dict) -> None:
+        self.sheet = book.add_worksheet(title[:31])
+        self.columns = columns
+        self.formats = formats
+        self.row = 0
+        for index, (header, width, _kind) in enumerate(columns):
+            self.sheet.set_column(index, index, width)
+            self.sheet.write_string(0, index, header, formats["header"])
+        self.sheet.freeze_panes(1, 0)
+        self.row = 1
+
+    def write(self, values: list) -> None:
+        for index, value in enumerate(values):
+            kind = self.columns[index][2]
+            if value is None or value == "":
+                self.sheet.write_blank(self.row, index, None)
+            elif kind == "int" and isinstance(value, int | float):
+                self.sheet.write_number(self.row, index, value, self.formats["int"])
+            elif kind == "percent" and isinstance(value, int | float):
+                self.sheet.write_number(self.row, index, value, self.formats["percent"])
+            else:
+                self.sheet.write_string(self.row, index, str(inert(value)))
+        self.row += 1
+
+
+def _book(path: str):
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "in_memory": False})
+    formats = {
+        "header": book.add_format(
+            {"bold": True, "bg_color": "#E8F0EC", "border": 1, "text_wrap": True}
+        ),
+        "int": book.add_format({"num_format": "#,##0"}),
+        "percent": book.add_format({"num_format": "0.0%"}),
+    }
+    return book, formats
+
+
+async def xlsx_file(sheets: list[tuple[str, list, AsyncIterator[list]]]) -> str:
+    """Write sheets [(title, columns, rows)] to a temporary .xlsx; its path (caller deletes).
+
+    Sheets are written one after another (constant-memory mode writes row by row)."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="canal-export-")
+    os.close(handle)
+    book, formats = await anyio.to_thread.run_sync(_book, path)
+    try:
+        for title, columns, rows in sheets:
+            sheet = await anyio.to_thread.run_sync(_Sheet, book, title, columns, formats)
+            batch: list[list] = []
+            async for row in rows:
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    await anyio.to_thread.run_sync(_write_all, sheet, batch)
+                    batch = []
+            if batch:
+                await anyio.to_thread.run_sync(_write_all, sheet, batch)
+        await anyio.to_thread.run_sync(book.close)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def _write_all(sheet: _Sheet, rows: list[list]) -> None:
+    for row in rows:
+        sheet.write(row)
+
+
+async def file_stream(path: str) -> AsyncIterator[bytes]:
+    """The file's bytes in chunks; the file is removed afterwards."""
+    try:
+        with open(path, "rb") as handle:  # noqa: ASYNC230 — small reads of a local temp file
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    finally:
+        os.unlink(path)
+
+
+async def rows_of(items: list[list]) -> AsyncIterator[list]:
+    for item in items:
+        yield item
+
+
+def filename(stem: str, extension: str) -> str:
+    return f"{stem}.{extension}"
+
+
+ROW_SOURCES: dict[str, Callable] = {
+    "attendance": attendance_rows,
+    "registrants": registrant_rows,
+}

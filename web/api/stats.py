@@ -1,0 +1,115 @@
+"""Goals, statistics and exports (organizer, admin): the contract's `/api/v1/goals/{year}`,
+`/api/v1/exports/attendance.{xlsx,csv}` and `/api/v1/events/{id}/registrations.{xlsx,csv}`."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, get, put
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Stream
+from msgspec import Struct
+
+from events import audit, exports, stats
+from events.checkin import event_for_door
+from events.errors import Invalid
+from events.i18n import gettext as _
+from web.guards import organizer_or_admin
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+
+class GoalsIn(Struct):
+    goals: Any
+
+
+def download(content, media_type: str, name: str) -> Stream:
+    """A streamed attachment; the Chinese file name as RFC 5987 says, ASCII as fallback."""
+    ascii_name = name.encode("ascii", "ignore").decode() or "export"
+    return Stream(
+        content=content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def spreadsheet(kind: str, stem: str, columns: list, rows, title: str) -> Stream:
+    if kind == "csv":
+        return download(exports.csv_stream(columns, rows), CSV, f"{stem}.csv")
+    path = await exports.xlsx_file([(title, columns, rows)])
+    return download(exports.file_stream(path), XLSX, f"{stem}.xlsx")
+
+
+class StatsController(Controller):
+    path = "/api/v1"
+    tags = ["goals and exports"]
+    guards = [organizer_or_admin]
+
+    @get("/goals/{year:int}", operation_id="goals_get")
+    async def goals(self, year: FromPath[int]) -> dict:
+        return await stats.get_goals(year)
+
+    @put("/goals/{year:int}", operation_id="goals_put", status_code=200)
+    async def set_goals(
+        self, request: Request, year: FromPath[int], data: JSONBody[GoalsIn]
+    ) -> dict:
+        return await stats.set_goals(year, data.goals, request.user)
+
+    @get(
+        ["/exports/attendance.xlsx", "/exports/attendance.csv"],
+        operation_id="export_attendance",
+        opt={"no_compress": True},
+    )
+    async def attendance(self, request: Request, year: FromQuery[int]) -> Stream:
+        stats.check_year(year)
+        kind = request.url.path.rsplit(".", 1)[1]
+        return await spreadsheet(
+            kind,
+            _("{year} 年活动签到统计").format(year=year),
+            exports.attendance_columns(),
+            exports.attendance_rows(year),
+            _("活动签到统计"),
+        )
+
+    @get(
+        ["/events/{event_id:int}/registrations.xlsx", "/events/{event_id:int}/registrations.csv"],
+        operation_id="export_registrations",
+        opt={"no_compress": True},
+    )
+    async def registrants(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        unmasked: FromQuery[bool] = False,
+        reason: FromQuery[str] = "",
+    ) -> Stream:
+        event = await event_for_door(event_id)
+        if unmasked:
+            if request.user["role"] != "admin":
+                raise PermissionDeniedException(detail=_("只有管理员可以导出完整手机号"))
+            reason = reason.strip()
+            if not 4 <= len(reason) <= 200:
+                message = _("导出完整手机号须说明理由（4–200 字）")
+                raise Invalid(message, {"reason": message})
+            await audit.record(
+                request.user,
+                "export.unmasked",
+                "event",
+                event_id,
+                after={"reason": reason, "format": request.url.path.rsplit(".", 1)[1]},
+            )
+        kind = request.url.path.rsplit(".", 1)[1]
+        return await spreadsheet(
+            kind,
+            _("{title} 报名名单").format(title=event["title"][:60]),
+            exports.registrant_columns(unmasked),
+            exports.registrant_rows(event_id, unmasked),
+            _("报名名单"),
+        )
