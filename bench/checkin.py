@@ -93,7 +93,7 @@ async def prepare(url: str, tickets: int) -> dict:
                     waitlist=True,
                     max_party_size=4,
                     status="published",
-                )  # fmt: skip
+                )
             ).returning(Event.id)
             ids[name] = rows[0]["id"]
             batch = [
@@ -110,7 +110,7 @@ async def prepare(url: str, tickets: int) -> dict:
                     source="web",
                     created_at=moment,
                     confirmed_at=moment,
-                )  # fmt: skip
+                )
                 for number in range(size)
             ]
             for start in range(0, size, 500):
@@ -377,8 +377,10 @@ def main(argv: list[str] | None = None) -> int:
         mix[expected] = mix.get(expected, 0) + 1
     print(f"  mix: {mix}")
     ok = not wrong
-    print(f"  {'PASS' if not wrong else 'FAIL'}  every answer 200 with the expected result"
-          f"  ({len(wrong)} wrong{': ' + str(wrong[:5]) if wrong else ''})")  # fmt: skip
+    print(
+        f"  {'PASS' if not wrong else 'FAIL'}  every answer 200 with the expected result"
+        f"  ({len(wrong)} wrong{': ' + str(wrong[:5]) if wrong else ''})"
+    )
     for name, passed, value in checks:
         ok = ok and passed
         print(f"  {'PASS' if passed else 'FAIL'}  {name}  ({value})")
