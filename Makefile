@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: run test lint format install clean messages
+.PHONY: run test lint format install clean messages assets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,30 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# The scanner's JavaScript: npm packages from the committed lock file, bundled by esbuild into
+# assets/build/ (ignored by git). Stamps keep both steps from rerunning when nothing changed.
+NODE_STAMP   := node_modules/.installed-stamp
+ASSETS_STAMP := assets/build/.stamp
+ASSET_SRC    := $(wildcard assets/src/*.js)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(ASSETS_STAMP): $(NODE_STAMP) $(ASSET_SRC)
+	npm run --silent build
+	touch $(ASSETS_STAMP)
+
+assets: $(ASSETS_STAMP)
+
+run: install assets
 	$(BIN)/events serve --demo
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint assets
 	$(BIN)/pytest
 
 format: install
@@ -34,4 +50,4 @@ messages: install
 	$(BIN)/pybabel update -i events/locale/messages.pot -d events/locale -l en --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules assets/build

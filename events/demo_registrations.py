@@ -15,7 +15,7 @@ import random
 import secrets
 from datetime import datetime, timedelta
 
-from events.tables import Event, Question, Registration
+from events.tables import CheckinScan, Event, Question, Registration, StaffUser
 from events.timeutil import local
 
 SURNAMES = (
@@ -222,7 +222,64 @@ async def add(events: list[dict], plan_rows: list[dict], at: datetime, year: int
     for start in range(0, len(rows), CHUNK):
         await Registration.insert(*(Registration(**row) for row in rows[start : start + CHUNK]))
     await _recount([e["id"] for e in events])
+    await _add_scans([e["id"] for e in events])
     return len(rows)
+
+
+DEVICES = ("前台-1号机", "前台-2号机", "签到平板")
+# How the demo check-ins were made, with weights: mostly the camera.
+METHODS = (("scan", 80), ("code", 8), ("paper", 7), ("walk_in", 5))
+
+
+async def _add_scans(ids: list[int]) -> None:
+    """The door's log for the demo check-ins: one `ok` scan per checked-in registration at its
+    time, plus a few duplicate and invalid scans per event, as staff phones would leave them."""
+    checked = await Registration.raw(
+        "SELECT id, event, checked_in_at, created_at FROM registration"
+        " WHERE checked_in_at IS NOT NULL AND event IN ("
+        + ", ".join(str(int(i)) for i in ids)
+        + ") ORDER BY event, checked_in_at, id"
+    )
+    if not checked:
+        return
+    staff = await StaffUser.select(StaffUser.id).where(StaffUser.username == "staff").first()
+    staff_id = staff["id"] if staff else None
+    methods, weights = zip(*METHODS, strict=True)
+    scans = []
+    for row in checked:
+        rng = random.Random(f"scan|{row['id']}")
+        event, person, at = row["event"], row["id"], row["checked_in_at"]
+        method = rng.choices(methods, weights)[0]
+        scans.append(_scan(event, person, method, "ok", rng.choice(DEVICES), staff_id, at))
+        if rng.random() < 0.04:  # shown twice: the second scan answers 已签到
+            later = at + timedelta(seconds=rng.randint(5, 600))
+            scans.append(
+                _scan(event, person, "scan", "duplicate", rng.choice(DEVICES), staff_id, later)
+            )
+        if rng.random() < 0.015:  # a screenshot of someone else's ticket, a blurred code...
+            later = at + timedelta(seconds=rng.randint(1, 60))
+            scans.append(
+                _scan(event, None, "scan", "invalid", rng.choice(DEVICES), staff_id, later)
+            )
+    for start in range(0, len(scans), CHUNK):
+        await CheckinScan.insert(*(CheckinScan(**scan) for scan in scans[start : start + CHUNK]))
+
+
+def _scan(event, registration, method, result, device, staff_id, at) -> dict:
+    """A checkin_scan row; paper sheets are entered the day after, from the desk."""
+    paper = method == "paper"
+    return {
+        "event": event,
+        "registration": registration,
+        "staff": staff_id,
+        "device": "paper" if paper else device,
+        "nonce": None,
+        "method": method,
+        "result": result,
+        "response": {},
+        "scanned_at": at,
+        "recorded_at": at + timedelta(days=1) if paper else at,
+    }
 
 
 async def _recount(ids: list[int]) -> None:

@@ -20,10 +20,13 @@ from web.api.auth import AuthController
 from web.api.checkins import CheckinController
 from web.api.events import EventController
 from web.api.registrations import RegistrationController
+from web.api.stats import StatsController
 from web.context import RequestContextMiddleware
 from web.errors import exception_handler
 from web.pages.account import AccountController
 from web.pages.catalogue import CatalogueController
+from web.pages.checkin import checkin_router
+from web.pages.checkin_desk import CheckinDeskController
 from web.pages.manage import ManageController
 from web.pages.manage_registrations import ManageRegistrationsController
 from web.pages.register import MyRegistrationsController, RegisterController
@@ -60,7 +63,10 @@ def create_app() -> Litestar:
             EventController,
             RegistrationController,
             CheckinController,
+            StatsController,
+            checkin_router,
             CatalogueController,
+            CheckinDeskController,
             AccountController,
             ManageController,
             ManageRegistrationsController,

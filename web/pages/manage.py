@@ -16,7 +16,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from events import catalogue, scheduling
+from events import catalogue, checkin, scheduling
 from events.errors import Conflict, Invalid
 from events.i18n import gettext as _
 from events.kinds import KINDS, ORGANIZER_UNITS, SERIES_SUGGESTIONS, STATUSES, STREETS
@@ -71,6 +71,17 @@ def event_form_page(
         organizer_units=ORGANIZER_UNITS,
         label=forms.field_label,
     )
+
+
+async def _door_summary(event: dict) -> dict | None:
+    """Check-in figures of a published or cancelled event: counts, no-shows, recent scans."""
+    if event["status"] == "draft":
+        return None
+    return {
+        "counts": await checkin.counts(event["id"]),
+        "no_shows": await checkin.no_shows(event["id"]),
+        "scans": await checkin.recent_scans(event["id"], limit=20),
+    }
 
 
 class ManageController(Controller):
@@ -169,6 +180,7 @@ class ManageController(Controller):
         return page(
             request,
             "event_detail.html",
+            door=await _door_summary(event),
             status_code=status_code,
             event=event,
             counts=forms.counts(event),
