@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from events import audit, demo_registrations
+from events import audit, demo_goals, demo_registrations
 from events import demo_content as content
 from events.accounts import ROLES, hash_password
 from events.db import write_transaction
-from events.tables import Event, StaffUser
+from events.tables import Event, Goal, StaffUser
 from events.timeutil import TZ, aware, now
 
 DEMO_PASSWORD = "canal-demo-2026"  # noqa: S105 - published on purpose, demo only
@@ -392,4 +392,8 @@ async def load(at: datetime | None = None) -> Summary:
             await audit.record(
                 None, "demo.load", "demo", None, after={**after, "registrations": added}
             )
+    # The bureau's targets for the demo year, unless goals were already set (an organizer's
+    # edits survive another `events demo`).
+    if not await Goal.exists().where(Goal.year == year):
+        await demo_goals.load_goals(year)
     return Summary(events=len(new), users=len(users), year=year, registrations=added)
