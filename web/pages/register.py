@@ -222,6 +222,7 @@ class RegisterController(Controller):
             event=event,
             status=ticket_status(found),
             qr=qr_svg(found["qr"]) if found["qr"] else None,
+            manual_code=tickets.manual_code(found["id"]) if found["qr"] else None,
             can_cancel=found["status"] != "cancelled"
             and not ended
             and not found["registration"]["checked_in_at"],
