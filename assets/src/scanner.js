@@ -8,7 +8,7 @@
 // is removed only once the server has answered it.
 import jsQR from "jsqr";
 import { createStore, get, set, update } from "idb-keyval";
-import { makeVerifier, parseCode, parseTicket, usesNativeCrypto } from "./ticket.js";
+import { makeVerifier, parseCode, parseTicket, usesNativeCrypto, verifyEngine } from "./ticket.js";
 
 const SHOW_MS = 1500;
 const SAME_TEXT_MS = 3000;
@@ -608,7 +608,12 @@ async function registerWorker() {
       document.querySelectorAll('link[rel="stylesheet"], script[src]'),
       (el) => el.href || el.src,
     );
-    await cache.add(location.pathname).catch(() => {});
+    // The page and the event list (the installed app starts there), never a login redirect.
+    const keep = async (url) => {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok && !response.redirected) await cache.put(url, response);
+    };
+    await Promise.all([location.pathname, "/checkin/"].map((url) => keep(url).catch(() => {})));
     await Promise.all(assets.map((url) => cache.match(url).then((hit) => hit || cache.add(url)).catch(() => {})));
   } catch (_error) {
     /* no offline reload, scanning still works */
@@ -653,6 +658,7 @@ window.CanalScanner = {
   answers: () => state.answers.slice(),
   lastAnswer: () => state.answers[state.answers.length - 1] || null,
   nativeCrypto: usesNativeCrypto,
+  verifyEngine,
   ready: null,
 };
 window.CanalScanner.ready = start();

@@ -1,5 +1,5 @@
-// The scanner's service worker (scope /checkin/): the scanner page network-first with the last
-// good copy as the fallback, the versioned /static/ assets cache-first. Check-in calls (scan,
+// The scanner's service worker (scope /checkin/): the scanner pages and the event list (the
+// manifest's start_url) network-first with the last good copy as the fallback, the versioned /static/ assets cache-first. Check-in calls (scan,
 // sync, data, search) always go to the network: the page queues scans itself when offline.
 const CACHE = "canal-checkin-v1";
 
@@ -15,7 +15,7 @@ self.addEventListener("activate", (event) => {
 });
 
 function isPage(url) {
-  return /^\/checkin\/\d+\/?$/.test(url.pathname);
+  return /^\/checkin\/(\d+\/?)?$/.test(url.pathname);
 }
 
 async function networkFirst(request) {

@@ -78,6 +78,32 @@ async function nativeKey(raw) {
   }
 }
 
+/**
+ * Whether the @noble/ed25519 fallback is forced (`?verify=noble` on the page, or
+ * `window.__forceNoble = true`): read at every verification, for tests and benchmarks. It only
+ * swaps one correct implementation for another, slower one.
+ */
+export function nobleForced() {
+  try {
+    if (self.__forceNoble === true) return true;
+    return new URLSearchParams(self.location.search).get("verify") === "noble";
+  } catch (_error) {
+    return false;
+  }
+}
+
+let lastEngine = null; // the engine of the last verification
+
+function nobleVerify(raw, body, signature) {
+  lastEngine = "noble";
+  try {
+    // RFC 8032 strict (not ZIP-215), like WebCrypto and the server's OpenSSL.
+    return ed.verify(signature, body, raw, { zip215: false });
+  } catch (_error) {
+    return false;
+  }
+}
+
 /** A verifier for one event's public key: (body, signature) → Promise<boolean>. */
 export async function makeVerifier(publicKeyText) {
   const raw = decodeKey(publicKeyText);
@@ -85,6 +111,8 @@ export async function makeVerifier(publicKeyText) {
   const key = await nativeKey(raw);
   if (key) {
     return async (body, signature) => {
+      if (nobleForced()) return nobleVerify(raw, body, signature);
+      lastEngine = "webcrypto";
       try {
         return await crypto.subtle.verify({ name: "Ed25519" }, key, signature, body);
       } catch (_error) {
@@ -93,15 +121,15 @@ export async function makeVerifier(publicKeyText) {
     };
   }
   // @noble/ed25519 where WebCrypto has no Ed25519 (older WebViews, plain-HTTP pages).
-  return async (body, signature) => {
-    try {
-      return ed.verify(signature, body, raw);
-    } catch (_error) {
-      return false;
-    }
-  };
+  return async (body, signature) => nobleVerify(raw, body, signature);
 }
 
 export function usesNativeCrypto() {
   return nativeWorks === true;
+}
+
+/** "webcrypto" or "noble": the engine of the last verification, else the one that would run. */
+export function verifyEngine() {
+  if (lastEngine) return lastEngine;
+  return nativeWorks === false || nobleForced() ? "noble" : "webcrypto";
 }

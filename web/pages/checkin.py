@@ -154,7 +154,7 @@ async def manifest() -> Response:
             "display": "standalone",
             "orientation": "portrait",
             "background_color": "#ffffff",
-            "theme_color": "#0b6e4f",
+            "theme_color": "#0b6e6e",
             "icons": [{"src": icon, "sizes": "any", "type": "image/svg+xml"}],
         },
         media_type="application/manifest+json",
