@@ -55,7 +55,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=300, help="scans per second")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--tickets", type=int, default=4000, help="confirmed at the door event")
+    parser.add_argument("--tickets", type=int, default=7000, help="confirmed at the door event")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--verify-count", type=int, default=500)
@@ -166,9 +166,9 @@ def plan(count: int, event_id: int, qrs: dict, rng: random.Random) -> Plan:
         if draw < 0.70 and door:
             qr, expected = door.pop(), "ok"
             done.append(qr)
-        elif draw < 0.85 and len(done) > 50:
+        elif draw < 0.85 and len(done) > 100:
             # shown again a while later (not while its first scan may still be in flight)
-            qr, expected = rng.choice(done[:-50]), "duplicate"
+            qr, expected = rng.choice(done[:-100]), "duplicate"
         elif draw < 0.95:
             qr, expected = garbage(qrs["door"], rng), "invalid"
         else:
