@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -41,9 +40,7 @@ def test_plan_is_deterministic_for_any_year():
 
 
 async def test_loading_twice_adds_nothing_the_second_time(db):
-    started = time.monotonic()
     first = await demo.load(at=AT)
-    elapsed = time.monotonic() - started
     assert first.year == 2026
     upcoming_2027 = [r for r in demo.plan(2027) if r["starts_at"] < AT + timedelta(days=60)]
     assert upcoming_2027, "the start of next year's programme is loaded too"
@@ -55,7 +52,6 @@ async def test_loading_twice_adds_nothing_the_second_time(db):
     assert await Event.count() == first.events
     assert await StaffUser.count() == 4
     assert await AuditLog.count().where(AuditLog.action == "demo.load") == 1
-    assert elapsed < 10, f"demo.load took {elapsed:.1f} s"
     assert first.registrations == await Registration.count() > 5000
     assert second.registrations == 0
 
