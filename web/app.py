@@ -27,6 +27,7 @@ from web.pages.account import AccountController
 from web.pages.catalogue import CatalogueController
 from web.pages.checkin import checkin_router
 from web.pages.checkin_desk import CheckinDeskController
+from web.pages.dashboard import DashboardController
 from web.pages.manage import ManageController
 from web.pages.manage_registrations import ManageRegistrationsController
 from web.pages.register import MyRegistrationsController, RegisterController
@@ -70,6 +71,7 @@ def create_app() -> Litestar:
             AccountController,
             ManageController,
             ManageRegistrationsController,
+            DashboardController,
             UsersController,
             RegisterController,
             MyRegistrationsController,

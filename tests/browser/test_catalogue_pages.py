@@ -242,7 +242,7 @@ def test_login_page(phone, screenshots):
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="登录").click()
-    assert urlsplit(page.url).path == "/manage/", page.url
+    assert urlsplit(page.url).path == "/manage/stats", page.url  # an organizer's home
     assert navigation.value is not None and navigation.value.status < 400
     assert page.get_by_role("link", name="工作台").is_visible()
 
@@ -260,7 +260,7 @@ def test_nothing_loads_from_another_host(phone):
         page.get_by_role("button", name="登录").click()
     page.wait_for_load_state("networkidle")
     paths = {urlsplit(url).path for url in phone.requests}
-    assert {"/", "/login", "/manage/", path} <= paths, paths
+    assert {"/", "/login", "/manage/stats", path} <= paths, paths
     assert any(p.startswith("/static/css/") for p in paths), paths
     assert phone.foreign_requests() == []
 

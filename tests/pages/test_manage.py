@@ -3,6 +3,8 @@
 import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from events import scheduling
 from events.tables import AuditLog, Event
 from events.timeutil import TZ
@@ -294,3 +296,29 @@ async def test_home_pages_keep_the_filters(client, db, monkeypatch):
     assert 'href="/manage/?past=true&amp;page=2"' in first.text
     second = await client.get("/manage/?past=true&page=2")
     assert second.status_code == 200 and "上一页" in second.text
+
+
+@pytest.mark.parametrize(
+    "role, next_url, landing",
+    [
+        ("organizer", None, "/manage/stats"),
+        ("admin", "", "/manage/stats"),
+        ("staff", None, "/checkin"),
+        ("judge", None, "/manage/"),
+        ("organizer", "/manage/users", "/manage/users"),
+        ("staff", "//evil.example/x", "/checkin"),
+    ],
+)
+async def test_each_role_lands_on_its_home_after_signing_in(client, db, role, next_url, landing):
+    user = await make_user(role)
+    await client.get("/login")
+    data = {
+        "username": user["username"],
+        "password": "password-123",
+        "_csrf_token": client.cookies["csrftoken"],
+    }
+    if next_url is not None:
+        data["next"] = next_url
+    response = await client.post("/login", data=data, follow_redirects=False)
+    assert response.status_code in (302, 303)
+    assert response.headers["location"] == landing

@@ -62,14 +62,16 @@ class StatsController(Controller):
     ) -> dict:
         return await stats.set_goals(year, data.goals, request.user)
 
-    @get(
-        ["/exports/attendance.xlsx", "/exports/attendance.csv"],
-        operation_id="export_attendance",
-        opt={"no_compress": True},
-    )
-    async def attendance(self, request: Request, year: FromQuery[int]) -> Stream:
+    @get("/exports/attendance.xlsx", operation_id="export_attendance_xlsx")
+    async def attendance_xlsx(self, year: FromQuery[int]) -> Stream:
+        return await self._attendance("xlsx", year)
+
+    @get("/exports/attendance.csv", operation_id="export_attendance_csv")
+    async def attendance_csv(self, year: FromQuery[int]) -> Stream:
+        return await self._attendance("csv", year)
+
+    async def _attendance(self, kind: str, year: int) -> Stream:
         stats.check_year(year)
-        kind = request.url.path.rsplit(".", 1)[1]
         return await spreadsheet(
             kind,
             _("{year} 年活动签到统计").format(year=year),
@@ -78,17 +80,28 @@ class StatsController(Controller):
             _("活动签到统计"),
         )
 
-    @get(
-        ["/events/{event_id:int}/registrations.xlsx", "/events/{event_id:int}/registrations.csv"],
-        operation_id="export_registrations",
-        opt={"no_compress": True},
-    )
-    async def registrants(
+    @get("/events/{event_id:int}/registrations.xlsx", operation_id="export_registrations_xlsx")
+    async def registrants_xlsx(
         self,
         request: Request,
         event_id: FromPath[int],
         unmasked: FromQuery[bool] = False,
         reason: FromQuery[str] = "",
+    ) -> Stream:
+        return await self._registrants(request, "xlsx", event_id, unmasked, reason)
+
+    @get("/events/{event_id:int}/registrations.csv", operation_id="export_registrations_csv")
+    async def registrants_csv(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        unmasked: FromQuery[bool] = False,
+        reason: FromQuery[str] = "",
+    ) -> Stream:
+        return await self._registrants(request, "csv", event_id, unmasked, reason)
+
+    async def _registrants(
+        self, request: Request, kind: str, event_id: int, unmasked: bool, reason: str
     ) -> Stream:
         event = await event_for_door(event_id)
         if unmasked:
@@ -103,9 +116,8 @@ class StatsController(Controller):
                 "export.unmasked",
                 "event",
                 event_id,
-                after={"reason": reason, "format": request.url.path.rsplit(".", 1)[1]},
+                after={"reason": reason, "format": kind},
             )
-        kind = request.url.path.rsplit(".", 1)[1]
         return await spreadsheet(
             kind,
             _("{title} 报名名单").format(title=event["title"][:60]),

@@ -15,12 +15,15 @@ from web.api.auth import login_user
 from web.context import SESSION_COOKIE
 
 LANDING = "/manage/"
+# Where each role starts after signing in: organizers on the statistics dashboard, door staff
+# on the scanner's list of today's events.
+HOME = {"organizer": "/manage/stats", "admin": "/manage/stats", "staff": "/checkin"}
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(target: str | None, role: str | None = None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return LANDING
+    return HOME.get(role or "", LANDING)
 
 
 class AccountController(Controller):
@@ -31,10 +34,11 @@ class AccountController(Controller):
         self, request: Request, next_url: Annotated[str | None, QueryParameter(name="next")] = None
     ) -> Template | Redirect:
         if request.user:
-            return Redirect(path=safe_next(next_url))
+            return Redirect(path=safe_next(next_url, request.user["role"]))
+        wanted = next_url if next_url and safe_next(next_url) == next_url else ""
         return Template(
             "login.html",
-            context={"user": None, "next": safe_next(next_url), "error": None, "username": ""},
+            context={"user": None, "next": wanted, "error": None, "username": ""},
         )
 
     @post("/login", name="login_submit")
@@ -45,17 +49,18 @@ class AccountController(Controller):
     ) -> Template | Redirect:
         username = (data.get("username") or "").strip()[:64]
         password = (data.get("password") or "")[:256]
-        target = safe_next(data.get("next"))
+        wanted = data.get("next") or ""
         try:
             user = await login_user(request, username, password)
         except (BadCredentials, RateLimited) as error:
+            kept = wanted if safe_next(wanted) == wanted else ""
             return Template(
                 "login.html",
-                context={"user": None, "next": target, "error": error.detail, "username": username},
+                context={"user": None, "next": kept, "error": error.detail, "username": username},
                 status_code=429 if isinstance(error, RateLimited) else 401,
             )
         raw = await accounts.start_session(user)
-        response = Redirect(path=target)
+        response = Redirect(path=safe_next(wanted, user["role"]))
         response.set_cookie(
             SESSION_COOKIE,
             raw,

@@ -1,0 +1,348 @@
+"""The organizers' statistics: the yearly dashboard, the goal editor, one event's report and
+the spreadsheets behind them (page-session twins of the API's exports).
+
+Figures come from `events.stats` (grouped SQL); charts are SVG drawn here by `web.charts`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Redirect, Stream, Template
+
+from events import annual_report, exports, stats
+from events.checkin import event_for_door
+from events.errors import Invalid
+from events.i18n import gettext as _
+from events.kinds import KINDS, STREETS
+from events.timeutil import local, today
+from web import charts
+from web.api.stats import XLSX, download, spreadsheet
+from web.guards import organizer_or_admin
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Year = Annotated[int | None, QueryParameter(ge=stats.MIN_YEAR, le=stats.MAX_YEAR)]
+TOP_EVENTS = 10
+STATUS_CLASSES = {"reached": "ok", "on_track": "soon", "at_risk": "wait"}
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+    context.setdefault("notice", None)
+    return Template(
+        template_name=f"manage/{template}",
+        context={"user": request.user, "path": request.url.path, **context},
+        status_code=status_code,
+    )
+
+
+def _year(year: int | None) -> int:
+    return stats.check_year(year if year is not None else today().year)
+
+
+def _year_options(year: int) -> list[int]:
+    current = today().year
+    years = set(range(current - 4, current + 2)) | {year}
+    return sorted(years, reverse=True)
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    return part / whole if whole else None
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def goal_view(goal: dict) -> dict:
+    """A goal with what its bar needs: positions (in %) on a scale that fits all three."""
+    scale = max(goal["target"], goal["actual"], goal["projected"], 1)
+    return {
+        **goal,
+        "status_label": annual_report.status_label(goal["status"]),
+        "status_class": STATUS_CLASSES.get(goal["status"], "off"),
+        "actual_pct": round(100 * goal["actual"] / scale, 1),
+        "projected_pct": round(100 * goal["projected"] / scale, 1),
+        "target_pct": round(100 * goal["target"] / scale, 1),
+        "done_share": percent(_share(goal["actual"], goal["target"])),
+    }
+
+
+def kind_rows(per_kind: dict[str, dict]) -> list[dict]:
+    """Per kind with anything held or scheduled: figures and the two rates."""
+    rows = []
+    for kind in KINDS:
+        row = per_kind.get(kind)
+        if not row or not (row["held"] or row["scheduled"] or row["registrations"]):
+            continue
+        rows.append({"kind": kind, **row, **rates_text(row)})
+    return rows
+
+
+def rates_text(row: dict) -> dict:
+    rates = stats.rates(row)
+    return {
+        "conversion": percent(rates["conversion"]),
+        "no_show": percent(rates["no_show"]),
+    }
+
+
+def with_bars(rows: list[dict], key: str = "attendance") -> list[dict]:
+    top = max((row[key] for row in rows), default=0) or 1
+    return [
+        {
+            **row,
+            "bar": round(100 * row[key] / top, 1),
+            "conversion": percent(_share(row["attendance"], row["confirmed"])),
+        }
+        for row in rows
+    ]
+
+
+class DashboardController(Controller):
+    path = "/manage"
+    guards = [organizer_or_admin]
+    include_in_schema = False
+
+    @get("/stats", name="manage_stats")
+    async def dashboard(
+        self,
+        request: Request,
+        year: Year = None,
+        kind: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        street: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> Template:
+        year = _year(year)
+        kind = kind if kind in KINDS else None
+        street = (street or "").strip() or None
+        where = {"street": street, "kind": kind}
+        goals = [goal_view(goal) for goal in (await stats.get_goals(year))["goals"]]
+        per_kind = await stats.figures(year, **where)
+        total = per_kind["all"]
+        monthly = await stats.monthly(year, **where)
+        shown_kinds = [kind] if kind else list(KINDS)
+        streets = list(STREETS)
+        if street and street not in streets:
+            streets.insert(0, street)
+        filters = {"year": year, "kind": kind, "street": street}
+        query = urlencode({key: value for key, value in filters.items() if value})
+        return _page(
+            request,
+            "stats_dashboard.html",
+            year=year,
+            filters=filters,
+            filtered=bool(kind or street),
+            query=query,
+            years=_year_options(year),
+            kinds=KINDS,
+            streets=streets,
+            goals=goals,
+            total=total,
+            total_rates=rates_text(total),
+            kind_rows=kind_rows(per_kind),
+            sessions_chart=charts.month_bars(
+                monthly, "sessions", _("{year} 年每月举办场次").format(year=year), _("场")
+            ),
+            attendance_chart=charts.month_bars(
+                monthly, "attendance", _("{year} 年每月签到人数").format(year=year), _("人")
+            ),
+            monthly_table=_monthly_table(monthly, shown_kinds),
+            shown_kinds=shown_kinds,
+            colours={k: charts.kind_colour(k) for k in KINDS},
+            by_street=with_bars(await stats.breakdown(year, by="street", **where)),
+            by_organizer=with_bars(await stats.breakdown(year, by="organizer", **where)),
+            by_series=with_bars(await stats.breakdown(year, by="series", **where)),
+            top=[
+                {**row, "conversion": percent(_share(row["attendance"], row["confirmed"]))}
+                for row in await stats.top_events(year, TOP_EVENTS, **where)
+            ],
+            days_left=stats.days_left(year),
+            current=year == today().year,
+        )
+
+    @get("/goals", name="manage_goals")
+    async def goals(self, request: Request, year: Year = None) -> Template:
+        year = _year(year)
+        current = {goal["metric"]: str(goal["target"]) for goal in await _goals(year)}
+        notice = _("目标已保存") if request.query_params.get("done") == "goals" else None
+        return await _goal_form(request, year, current, {}, notice=notice)
+
+    @post("/goals", name="manage_goals_save")
+    async def save_goals(
+        self, request: Request, data: FormData, year: Year = None
+    ) -> Template | Redirect:
+        year = _year(year)
+        values = {metric: (data.get(f"t.{metric}") or "").strip() for metric in stats.all_metrics()}
+        errors: dict[str, str] = {}
+        chosen: list[tuple[str, Any]] = []
+        for metric, text in values.items():
+            if not text:
+                continue
+            try:
+                chosen.append((metric, int(text.replace(",", ""))))
+            except ValueError:
+                errors[metric] = _("请输入整数，或留空表示不设目标")
+        if not errors:
+            try:
+                await stats.set_goals(
+                    year,
+                    [{"metric": metric, "target": target} for metric, target in chosen],
+                    request.user,
+                )
+            except Invalid as error:
+                errors = _goal_errors(error, [metric for metric, _target in chosen])
+            else:
+                return Redirect(path=f"/manage/goals?year={year}&done=goals", status_code=303)
+        return await _goal_form(request, year, values, errors, status_code=422)
+
+    @get("/stats/events/{event_id:int}", name="manage_stats_event")
+    async def event_report(self, request: Request, event_id: FromPath[int]) -> Template:
+        report = await stats.event_report(event_id)
+        counts = report["counts"]
+        days = charts.fill_days(report["per_day"], "people")
+        minutes = charts.fill_minutes(report["arrivals"], "people")
+        event = report["event"]
+        ended = report["no_shows"]["ended"]
+        return _page(
+            request,
+            "stats_event.html",
+            event=event,
+            report=report,
+            counts=counts,
+            ended=ended,
+            conversion=percent(_share(counts["checked_in_people"], counts["confirmed_people"])),
+            no_show_rate=percent(_share(report["no_shows"]["people"], counts["confirmed_people"]))
+            if ended
+            else "—",
+            days_chart=charts.column_chart(days, _("每天报名人数"), _("人")) if days else None,
+            arrivals_chart=charts.column_chart(
+                minutes, _("每分钟签到人数"), _("人"), colour="#d55e00"
+            )
+            if minutes
+            else None,
+            year=local(event["starts_at"]).year,
+        )
+
+    @get("/stats/annual.xlsx", name="manage_stats_annual", opt={"no_compress": True})
+    async def annual(self, year: Year = None) -> Stream:
+        year = _year(year)
+        path = await annual_report.workbook(year)
+        return download(exports.file_stream(path), XLSX, f"{annual_report.filename(year)}.xlsx")
+
+    @get(
+        ["/stats/attendance.xlsx", "/stats/attendance.csv"],
+        name="manage_stats_attendance",
+        opt={"no_compress": True},
+    )
+    async def attendance(self, request: Request, year: Year = None) -> Stream:
+        year = _year(year)
+        return await spreadsheet(
+            request.url.path.rsplit(".", 1)[1],
+            _("{year} 年活动签到统计").format(year=year),
+            exports.attendance_columns(),
+            exports.attendance_rows(year),
+            _("活动签到统计"),
+        )
+
+    @get(
+        [
+            "/events/{event_id:int}/registrations.xlsx",
+            "/events/{event_id:int}/registrations.csv",
+        ],
+        name="manage_registrations_export",
+        opt={"no_compress": True},
+    )
+    async def registrants(self, request: Request, event_id: FromPath[int]) -> Stream:
+        event = await event_for_door(event_id)
+        return await spreadsheet(
+            request.url.path.rsplit(".", 1)[1],
+            _("{title} 报名名单").format(title=event["title"][:60]),
+            exports.registrant_columns(),
+            exports.registrant_rows(event_id),
+            _("报名名单"),
+        )
+
+
+async def _goals(year: int) -> list[dict]:
+    return (await stats.get_goals(year))["goals"]
+
+
+def _goal_errors(error: Invalid, metrics: list[str]) -> dict[str, str]:
+    """`goals.3.target` → the metric of the 4th goal sent; anything else → the form."""
+    errors: dict[str, str] = {}
+    for key, message in (error.fields or {}).items():
+        parts = key.split(".")
+        if len(parts) >= 2 and parts[0] == "goals" and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(metrics):
+                errors[metrics[index]] = message
+                continue
+        errors["_form"] = message
+    return errors or {"_form": error.detail}
+
+
+async def _goal_form(
+    request: Request,
+    year: int,
+    values: dict[str, str],
+    errors: dict[str, str],
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    per_kind = await stats.figures(year)
+    groups = []
+    for kind in stats.KIND_CHOICES:
+        fields = []
+        for measure in stats.MEASURES:
+            metric = f"{measure}.{kind}"
+            fields.append(
+                {
+                    "metric": metric,
+                    "id": "g-" + metric.replace(".", "-"),
+                    "label": _(stats.MEASURE_LABELS[measure]),
+                    "full_label": stats.metric_label(metric),
+                    "value": values.get(metric, ""),
+                    "error": errors.get(metric),
+                    "actual": stats.actual(measure, per_kind[kind]),
+                }
+            )
+        groups.append(
+            {
+                "kind": kind,
+                "title": _("全部活动") if kind == "all" else _(KINDS[kind]),
+                "fields": fields,
+            }
+        )
+    return _page(
+        request,
+        "stats_goals.html",
+        status_code=status_code,
+        year=year,
+        years=_year_options(year),
+        groups=groups,
+        errors=errors,
+        error_count=len(errors),
+        notice=notice,
+    )
+
+
+def _monthly_table(rows: list[dict], kinds: list[str]) -> list[dict]:
+    """Twelve rows: per kind sessions/attendance, and the month's totals."""
+    table = []
+    for month in range(1, 13):
+        cells = {kind: {"sessions": 0, "attendance": 0} for kind in kinds}
+        for row in rows:
+            if row["month"] == month and row["kind"] in cells:
+                cells[row["kind"]] = {"sessions": row["sessions"], "attendance": row["attendance"]}
+        table.append(
+            {
+                "month": month,
+                "cells": cells,
+                "sessions": sum(cell["sessions"] for cell in cells.values()),
+                "attendance": sum(cell["attendance"] for cell in cells.values()),
+            }
+        )
+    return table
