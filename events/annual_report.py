@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from events import exports, stats
+from events.i18n import N_
 from events.i18n import gettext as _
 from events.kinds import KINDS
 
 STATUS_LABELS = {
-    "reached": "已达成",
-    "on_track": "进度正常",
-    "at_risk": "有风险",
+    "reached": N_("已达成"),
+    "on_track": N_("进度正常"),
+    "at_risk": N_("有风险"),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import anyio.to_thread
 
+from events.i18n import N_
 from events.i18n import gettext as _
 from events.kinds import KINDS, STATUSES
 from events.phones import mask
@@ -107,7 +108,11 @@ async def attendance_rows(year: int) -> AsyncIterator[list]:
 # --- registrants of one event -------------------------------------------------------------
 
 
-REGISTRATION_STATUS = {"confirmed": "已确认", "waitlisted": "候补", "cancelled": "已取消"}
+REGISTRATION_STATUS = {
+    "confirmed": N_("已确认"),
+    "waitlisted": N_("候补"),
+    "cancelled": N_("已取消"),
+}
 
 
 def registrant_columns(unmasked: bool = False) -> list[tuple[str, int, str]]:
@@ -126,7 +131,7 @@ def registrant_columns(unmasked: bool = False) -> list[tuple[str, int, str]]:
     ]
 
 
-SOURCES = {"web": "网页", "api": "接口", "walk_in": "现场", "organizer": "主办方"}
+SOURCES = {"web": N_("网页"), "api": N_("接口"), "walk_in": N_("现场"), "organizer": N_("主办方")}
 
 
 async def registrant_rows(event_id: int, unmasked: bool = False) -> AsyncIterator[list]:

@@ -135,9 +135,8 @@ def column_chart(
     plot_w = WIDTH - left - right
     plot_h = height - top_pad - bottom
     top = _nice_max(max((value for _label, value in points), default=0))
-    body = [
-        f'<text x="{left}" y="13" class="axis">{escape(_("单位：{unit}").format(unit=unit))}</text>'
-    ]
+    unit_label = escape(_("单位：{unit}").format(unit=unit))
+    body = [f'<text x="{left}" y="13" class="axis">{unit_label}</text>']
     for fraction in (0, 0.5, 1):
         y = top_pad + plot_h * (1 - fraction)
         body.append(

@@ -105,7 +105,8 @@ def exception_handler(request: Request, exc: Exception) -> Response:
         )
     if status == 401 and request.method == "GET":
         return Redirect(path=f"/login?next={quote(request.url.path)}")
-    title = _(PAGE_MESSAGES.get(status, N_("出错了")))
+    fallback = N_("出错了")
+    title = _(PAGE_MESSAGES.get(status, fallback))
     return Template(
         template_name="error.html",
         context={"status": status, "title": title, "detail": detail, "code": code},
