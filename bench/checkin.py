@@ -60,6 +60,12 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--verify-count", type=int, default=500)
+    parser.add_argument(
+        "--verify-engine",
+        choices=["webcrypto", "noble"],
+        default="webcrypto",
+        help="noble: the page's @noble/ed25519 fallback (?verify=noble)",
+    )
     parser.add_argument("--quiet-wait", type=float, default=60)
     parser.add_argument("--quiet-cores", type=float, default=0.2)
     return parser.parse_args(argv)
@@ -270,7 +276,9 @@ async def database_checks(url: str, event_id: int, scans: int, first_scans: int)
     ]
 
 
-def browser_timing(base: str, event_id: int, qrs: list[str], count: int) -> dict | None:
+def browser_timing(
+    base: str, event_id: int, qrs: list[str], count: int, engine: str = "webcrypto"
+) -> dict | None:
     """Time window.CanalScanner.verifyTicket() in headless Chromium, offline."""
     try:
         from playwright.sync_api import sync_playwright
@@ -300,7 +308,7 @@ def browser_timing(base: str, event_id: int, qrs: list[str], count: int) -> dict
         page.fill("input[name=username]", "bench-door")
         page.fill("input[name=password]", STAFF_PASSWORD)
         page.click("button[type=submit]")
-        page.goto(f"{base}/checkin/{event_id}")
+        page.goto(f"{base}/checkin/{event_id}" + ("?verify=noble" if engine == "noble" else ""))
         page.wait_for_function(
             "window.CanalScanner && window.CanalScanner.verifyTicket", timeout=20000
         )
@@ -359,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
                 wrong.append((number, answers.statuses[number], scans.expected[number], result))
         timing = None
         if not args.no_browser:
-            timing = browser_timing(server.base, event_id, made["qrs"]["door"], args.verify_count)
+            timing = browser_timing(
+                server.base, event_id, made["qrs"]["door"], args.verify_count, args.verify_engine
+            )
         server.stop()
         checks = asyncio.run(database_checks(bench.url, event_id, count, scans.first_scans))
     latencies = sorted(answers.latencies)  # s; percentile() gives ms
