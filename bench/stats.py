@@ -430,7 +430,10 @@ def event_rows(plan: Year, when) -> list[tuple]:
 
 
 def counter_rows(plan: Year) -> list[tuple]:
-    return [(e.confirmed, e.waitlisted, e.waiting, e.seq, e.capacity, e.id) for e in plan.events]
+    return [
+        (e.confirmed, e.waitlisted, e.waiting, e.seq, e.capacity, e.checked, e.id)
+        for e in plan.events
+    ]
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -493,7 +496,7 @@ async def _load_pg(url: str, plan: Year, keys: list[int], rng, timings: Timings)
             finish_counters(plan)
             await connection.executemany(
                 "UPDATE event SET confirmed = $1, waitlisted = $2, waiting = $3,"
-                " registration_seq = $4, capacity = $5 WHERE id = $6",
+                " registration_seq = $4, capacity = $5, checked_in = $6 WHERE id = $7",
                 counter_rows(plan),
             )
             for table in ("event", "registration"):  # ids were given: move the sequences on
@@ -532,7 +535,7 @@ def _load_sqlite(url: str, plan: Year, keys: list[int], rng, timings: Timings) -
         finish_counters(plan)
         connection.executemany(
             "UPDATE event SET confirmed = ?, waitlisted = ?, waiting = ?, registration_seq = ?,"
-            " capacity = ? WHERE id = ?",
+            " capacity = ?, checked_in = ? WHERE id = ?",
             counter_rows(plan),
         )
         connection.execute("COMMIT")
@@ -771,10 +774,13 @@ SELECT COUNT(*) FROM event e LEFT JOIN (
          SUM(CASE WHEN status = 'confirmed' THEN party_size ELSE 0 END) AS confirmed,
          SUM(CASE WHEN status = 'waitlisted' THEN party_size ELSE 0 END) AS waitlisted,
          SUM(CASE WHEN status = 'waitlisted' THEN 1 ELSE 0 END) AS waiting,
-         MAX(seq) AS seq
+         MAX(seq) AS seq,
+         SUM(CASE WHEN status = 'confirmed' AND checked_in_at IS NOT NULL
+             THEN party_size ELSE 0 END) AS checked_in
     FROM registration GROUP BY event
 ) r ON r.event = e.id
 WHERE e.confirmed <> COALESCE(r.confirmed, 0) OR e.waitlisted <> COALESCE(r.waitlisted, 0)
+   OR e.checked_in <> COALESCE(r.checked_in, 0)
    OR e.waiting <> COALESCE(r.waiting, 0) OR e.registration_seq <> COALESCE(r.seq, 0)
    OR e.confirmed > e.capacity
 """

@@ -213,7 +213,9 @@ FIRST_SCAN = (
     " SELECT {}, ok.id, {}, {}, {}, {}, 'ok', json_build_object('result', 'ok',"
     " 'registration', json_build_object('id', ok.id, 'name', ok.name,"
     " 'party_size', ok.party_size), 'checked_in_at', CAST({} AS text)), {}, {} FROM ok"
-    " ON CONFLICT (nonce) WHERE nonce IS NOT NULL DO NOTHING RETURNING id)"
+    " ON CONFLICT (nonce) WHERE nonce IS NOT NULL DO NOTHING RETURNING id),"
+    " counted AS (UPDATE event SET checked_in = event.checked_in + ok.party_size FROM ok"
+    " WHERE event.id = {})"
     " SELECT ok.*, (SELECT COUNT(*) FROM logged) AS logged FROM ok"
 )
 
@@ -234,6 +236,7 @@ async def _first_scan_in_one_statement(
         _iso(when),
         when,
         moment,
+        event_id,
     )
     if not rows:
         return None
@@ -293,6 +296,11 @@ async def _decide(
             event_id,
         )
         if rows:
+            await Event.raw(
+                "UPDATE event SET checked_in = checked_in + {} WHERE id = {}",
+                rows[0]["party_size"],
+                event_id,
+            )
             return _answer("ok", rows[0], rows[0]["checked_in_at"]), rows[0]
     row = await _registration(found_id)
     if row is None:

@@ -283,13 +283,7 @@ def _scan(event, registration, method, result, device, staff_id, at) -> dict:
 
 
 async def _recount(ids: list[int]) -> None:
-    """Each event's counters from its rows: seats, people and registrations waiting, sequence."""
-    per = "SELECT {} FROM registration WHERE registration.event = event.id"
-    await Event.raw(
-        "UPDATE event SET"
-        f" confirmed = ({per.format('COALESCE(SUM(party_size), 0)')} AND status = 'confirmed'),"
-        f" waitlisted = ({per.format('COALESCE(SUM(party_size), 0)')} AND status = 'waitlisted'),"
-        f" waiting = ({per.format('COUNT(*)')} AND status = 'waitlisted'),"
-        f" registration_seq = ({per.format('COALESCE(MAX(seq), 0)')})"
-        f" WHERE id IN ({', '.join(str(int(i)) for i in ids)})"
-    )
+    """Each event's counters from its rows (see `registration.recount_events`)."""
+    from events.registration import recount_events
+
+    await recount_events(ids)

@@ -374,12 +374,14 @@ async def promote(event: dict) -> list[dict]:
     await Registration.update(
         {Registration.status: "confirmed", Registration.confirmed_at: moment}
     ).where(Registration.id.is_in(ids))
+    came = sum(row["party_size"] for row in promoted if row["checked_in_at"])
     await Event.raw(
         "UPDATE event SET confirmed = confirmed + {}, waitlisted = waitlisted - {},"
-        " waiting = waiting - {} WHERE id = {}",
+        " waiting = waiting - {}, checked_in = checked_in + {} WHERE id = {}",
         seats,
         seats,
         len(promoted),
+        came,
         event["id"],
     )
     event["confirmed"] += seats
@@ -399,12 +401,35 @@ async def promote(event: dict) -> list[dict]:
     return promoted
 
 
+async def recount_events(ids: list[int]) -> None:
+    """Each event's counters from its registrations: seats, people waiting, registrations
+    waiting, the sequence, people checked in. For data loaded in bulk (the demo, fixtures);
+    the workflows keep the counters in step themselves."""
+    if not ids:
+        return
+    per = "SELECT {} FROM registration WHERE registration.event = event.id"
+    people = "COALESCE(SUM(party_size), 0)"
+    await Event.raw(
+        "UPDATE event SET"
+        f" confirmed = ({per.format(people)} AND status = 'confirmed'),"
+        f" waitlisted = ({per.format(people)} AND status = 'waitlisted'),"
+        f" waiting = ({per.format('COUNT(*)')} AND status = 'waitlisted'),"
+        f" registration_seq = ({per.format('COALESCE(MAX(seq), 0)')}),"
+        f" checked_in = ({per.format(people)} AND status = 'confirmed'"
+        " AND checked_in_at IS NOT NULL)"
+        f" WHERE id IN ({', '.join(str(int(i)) for i in ids)})"
+    )
+
+
 async def _release(event: dict, registration: dict) -> None:
     """Give back what a confirmed or waitlisted registration held on the event row."""
     if registration["status"] == "confirmed":
+        came = registration["party_size"] if registration.get("checked_in_at") else 0
         await Event.raw(
-            "UPDATE event SET confirmed = confirmed - {} WHERE id = {}",
+            "UPDATE event SET confirmed = confirmed - {}, checked_in = checked_in - {}"
+            " WHERE id = {}",
             registration["party_size"],
+            came,
             event["id"],
         )
         event["confirmed"] -= registration["party_size"]

@@ -108,6 +108,12 @@ async def _settle(event: dict, row: dict, status: str, seq: int, extra: dict | N
     values = dict(event=event["id"], status=status, seq=seq, cancelled_at=None, cancelled_by="")
     values["confirmed_at"] = now() if status == "confirmed" else None
     await Registration.update(values).where(Registration.id == row["id"])
+    if status == "confirmed" and row.get("checked_in_at"):  # back in, with its check-in
+        await Event.raw(
+            "UPDATE event SET checked_in = checked_in + {} WHERE id = {}",
+            row["party_size"],
+            event["id"],
+        )
     row.update(values)
     position = await reg.waitlist_position(event["id"], seq) if status == "waitlisted" else None
     payload = {**reg._payload(event, row, position), **(extra or {})}

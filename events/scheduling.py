@@ -307,9 +307,9 @@ async def _cancel_registrations(event: dict) -> None:
             Registration.cancelled_by: "event",
         }
     ).where((Registration.event == event["id"]) & (Registration.status != "cancelled"))
-    await Event.update({Event.confirmed: 0, Event.waitlisted: 0, Event.waiting: 0}).where(
-        Event.id == event["id"]
-    )
+    await Event.update(
+        {Event.confirmed: 0, Event.waitlisted: 0, Event.waiting: 0, Event.checked_in: 0}
+    ).where(Event.id == event["id"])
     for registration in active:
         await messages.enqueue(
             "event_cancelled",

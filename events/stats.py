@@ -4,7 +4,10 @@ Metrics (the contract): `sessions.<kind>` — events of that kind held in the ye
 not cancelled); `attendance.<kind>` — people checked in at those events (party sizes);
 `registrations.<kind>` — confirmed people at the year's events of that kind, held or
 upcoming. `<kind>` may be `all`. A year is the calendar year in Asia/Shanghai, by the
-event's start. Drafts never count.
+event's start. Drafts never count. The figures are sums over the year's event rows: each
+event keeps `confirmed` and `checked_in` (people) in step with its registrations (the
+registering, cancelling, promoting, moving and checking-in statements update them), so no
+query reads the registrations themselves.
 
 Projection to the year's end (explained on the dashboard too):
 - what is already scheduled counts as it stands: published events of the year not yet ended
@@ -72,39 +75,25 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 async def figures(year: int, moment: datetime | None = None, **where: Any) -> dict[str, dict]:
     """Per kind (and "all"): actual sessions, attendance and registrations, plus what the
-    projection needs. Two grouped queries; `where` narrows by `street` and/or `kind`."""
+    projection needs. One grouped query over the year's event rows, whose counters
+    (`confirmed`, `checked_in`: people) the workflows keep in step with the registrations;
+    `where` narrows by `street` and/or `kind`."""
     moment = moment or now()
     start, end = year_bounds(year)
     extra, args = _filters(where)
-    events = await Event.raw(
+    rows = await Event.raw(
         "SELECT kind,"
         " SUM(CASE WHEN ends_at <= {} THEN 1 ELSE 0 END) AS held,"
         " SUM(CASE WHEN ends_at > {} THEN 1 ELSE 0 END) AS scheduled,"
-        " MAX(CASE WHEN ends_at > {} THEN starts_at END) AS last_scheduled"
+        " MAX(CASE WHEN ends_at > {} THEN starts_at END) AS last_scheduled,"
+        " SUM(CASE WHEN ends_at <= {} THEN checked_in ELSE 0 END) AS attendance,"
+        " SUM(CASE WHEN ends_at <= {} THEN confirmed ELSE 0 END) AS held_confirmed,"
+        " SUM(CASE WHEN ends_at > {} THEN confirmed ELSE 0 END) AS scheduled_confirmed,"
+        " SUM(confirmed) AS registrations"
         " FROM event WHERE status = 'published' AND starts_at >= {} AND starts_at < {}"
         + extra
         + " GROUP BY kind",
-        moment,
-        moment,
-        moment,
-        start,
-        end,
-        *args,
-    )
-    people = await Event.raw(
-        "SELECT e.kind,"
-        " SUM(CASE WHEN e.ends_at <= {} AND r.checked_in_at IS NOT NULL"
-        "  THEN r.party_size ELSE 0 END) AS attendance,"
-        " SUM(CASE WHEN e.ends_at <= {} THEN r.party_size ELSE 0 END) AS held_confirmed,"
-        " SUM(CASE WHEN e.ends_at > {} THEN r.party_size ELSE 0 END) AS scheduled_confirmed,"
-        " SUM(r.party_size) AS registrations"
-        " FROM event e JOIN registration r ON r.event = e.id AND r.status = 'confirmed'"
-        " WHERE e.status = 'published' AND e.starts_at >= {} AND e.starts_at < {}"
-        + extra.replace(" AND ", " AND e.")
-        + " GROUP BY e.kind",
-        moment,
-        moment,
-        moment,
+        *([moment] * 6),
         start,
         end,
         *args,
@@ -119,17 +108,13 @@ async def figures(year: int, moment: datetime | None = None, **where: Any) -> di
         "registrations": 0,
     }
     result: dict[str, dict] = {kind: dict(zero) for kind in KIND_CHOICES}
-    for row in events:
+    for row in rows:
         target = result.setdefault(row["kind"], dict(zero))
-        target.update(
-            held=int(row["held"] or 0),
-            scheduled=int(row["scheduled"] or 0),
-            last_scheduled=_aware(row["last_scheduled"]),
-        )
-    for row in people:
-        target = result.setdefault(row["kind"], dict(zero))
-        for key in ("attendance", "held_confirmed", "scheduled_confirmed", "registrations"):
-            target[key] = int(row[key] or 0)
+        for key in zero:
+            if key == "last_scheduled":
+                target[key] = _aware(row[key])
+            else:
+                target[key] = int(row[key] or 0)
     total = result["all"]
     for kind, row in result.items():
         if kind == "all":
@@ -289,15 +274,12 @@ async def monthly(year: int, **where: Any) -> list[dict]:
     moment = now()
     extra, args = _filters(where)
     # Months in Asia/Shanghai: shift UTC by 8 hours before taking the month (no DST there).
-    month = _month_sql("e.starts_at")
+    month = _month_sql("starts_at")
     rows = await Event.raw(
-        f"SELECT {month} AS month, e.kind, COUNT(DISTINCT e.id) AS sessions,"
-        " COALESCE(SUM(CASE WHEN r.checked_in_at IS NOT NULL THEN r.party_size END), 0)"
-        "  AS attendance"
-        " FROM event e LEFT JOIN registration r ON r.event = e.id AND r.status = 'confirmed'"
-        " WHERE e.status = 'published' AND e.ends_at <= {} AND e.starts_at >= {}"
-        " AND e.starts_at < {}"
-        + extra.replace(" AND ", " AND e.")
+        f"SELECT {month} AS month, kind, COUNT(*) AS sessions,"
+        " COALESCE(SUM(checked_in), 0) AS attendance FROM event"
+        " WHERE status = 'published' AND ends_at <= {} AND starts_at >= {} AND starts_at < {}"
+        + extra
         + " GROUP BY 1, 2 ORDER BY 1, 2",
         moment,
         start,
@@ -331,15 +313,12 @@ async def breakdown(year: int, by: str, **where: Any) -> list[dict]:
     moment = now()
     extra, args = _filters(where)
     rows = await Event.raw(
-        f"SELECT e.{column} AS name, COUNT(DISTINCT e.id) AS sessions,"
-        " COALESCE(SUM(r.party_size), 0) AS confirmed,"
-        " COALESCE(SUM(CASE WHEN r.checked_in_at IS NOT NULL THEN r.party_size END), 0)"
-        "  AS attendance"
-        " FROM event e LEFT JOIN registration r ON r.event = e.id AND r.status = 'confirmed'"
-        " WHERE e.status = 'published' AND e.ends_at <= {} AND e.starts_at >= {}"
-        " AND e.starts_at < {}"
-        + extra.replace(" AND ", " AND e.")
-        + f" GROUP BY e.{column} ORDER BY attendance DESC, sessions DESC",
+        f"SELECT {column} AS name, COUNT(*) AS sessions,"
+        " COALESCE(SUM(confirmed), 0) AS confirmed, COALESCE(SUM(checked_in), 0) AS attendance"
+        " FROM event WHERE status = 'published' AND ends_at <= {} AND starts_at >= {}"
+        " AND starts_at < {}"
+        + extra
+        + f" GROUP BY {column} ORDER BY attendance DESC, sessions DESC",
         moment,
         start,
         end,
@@ -370,15 +349,10 @@ async def top_events(year: int, limit: int = 10, **where: Any) -> list[dict]:
     start, end = year_bounds(year)
     extra, args = _filters(where)
     rows = await Event.raw(
-        "SELECT e.id, e.title, e.kind, e.starts_at, e.capacity,"
-        " COALESCE(SUM(r.party_size), 0) AS confirmed,"
-        " COALESCE(SUM(CASE WHEN r.checked_in_at IS NOT NULL THEN r.party_size END), 0)"
-        "  AS attendance"
-        " FROM event e LEFT JOIN registration r ON r.event = e.id AND r.status = 'confirmed'"
-        " WHERE e.status = 'published' AND e.starts_at >= {} AND e.starts_at < {}"
-        + extra.replace(" AND ", " AND e.")
-        + " GROUP BY e.id, e.title, e.kind, e.starts_at, e.capacity"
-        " ORDER BY attendance DESC, confirmed DESC LIMIT {}",
+        "SELECT id, title, kind, starts_at, capacity, confirmed, checked_in AS attendance"
+        " FROM event WHERE status = 'published' AND starts_at >= {} AND starts_at < {}"
+        + extra
+        + " ORDER BY checked_in DESC, confirmed DESC, id LIMIT {}",
         start,
         end,
         *args,

@@ -124,3 +124,45 @@ async def test_paper_sheet_and_no_shows(staff):
     missing = await checkin.no_shows(event["id"])
     assert missing["ended"] and missing["people"] == 2
     assert {row["id"] for row in missing["registrations"]} == {people[2]["id"], people[3]["id"]}
+
+
+async def _counters_match(*event_ids):
+    for event_id in event_ids:
+        row = await Event.select(Event.confirmed, Event.checked_in).where(Event.id == event_id)
+        regs = await Registration.select().where(
+            (Registration.event == event_id) & (Registration.status == "confirmed")
+        )
+        confirmed = sum(r["party_size"] for r in regs)
+        came = sum(r["party_size"] for r in regs if r["checked_in_at"])
+        assert (row[0]["confirmed"], row[0]["checked_in"]) == (confirmed, came), event_id
+    return True
+
+
+async def test_checked_in_people_on_the_event_row_follow_every_workflow(staff):
+    """The statistics read `event.checked_in`: it must match the registrations after
+    check-in, cancel, promotion, restore, move and the event's cancellation."""
+    from events import registration_admin as admin
+    from events import scheduling
+
+    event = await make_event(capacity=5, max_party_size=2)
+    other = await make_event(capacity=5, max_party_size=2)
+    a, b, c = [
+        await reg.register(event["id"], {"name": n, "phone": phone(i), "party_size": 2})
+        for i, n in enumerate("甲乙丙")
+    ]
+    assert c["status"] == "waitlisted"
+    assert (await checkin.check_in(event["id"], qr=await _qr(event["id"], a["id"])))[
+        "result"
+    ] == "ok"
+    await checkin.check_in(event["id"], registration_id=b["id"], staff=staff, method="search")
+    assert await _counters_match(event["id"])
+    await reg.cancel(a["ticket_token"])  # a checked-in person leaves; 丙 is promoted
+    assert await _counters_match(event["id"])
+    await admin.restore(a["id"], staff)  # back (waitlisted: no seats), check-in kept
+    assert await _counters_match(event["id"])
+    await admin.move(c["id"], other["id"], staff)  # (a checked-in person cannot be moved)
+    assert await _counters_match(event["id"], other["id"])
+    await checkin.walk_in(other["id"], {"name": "丁", "phone": phone(9)}, staff)
+    assert await _counters_match(event["id"], other["id"])
+    await scheduling.update_event(other["id"], {"status": "cancelled"}, staff)
+    assert await _counters_match(event["id"], other["id"])
