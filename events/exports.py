@@ -41,6 +41,27 @@ def inert(value: Any) -> Any:
     return value
 
 
+def _local(value: datetime | None) -> datetime | None:
+    """A time for a spreadsheet cell: Asia/Shanghai, to the minute (CSV text, XLSX a date)."""
+    return local(value).replace(second=0) if value is not None else None
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return inert(value)
+
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _excel_serial(value: datetime) -> float:
+    """Days since Excel's epoch, in the time's own (local) clock."""
+    return (value.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
+
+
 def _when(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return ""
@@ -120,8 +141,8 @@ def registrant_columns(unmasked: bool = False) -> list[tuple[str, int, str]]:
         (_("儿童"), 6, "int"),
         (_("单位"), 20, "text"),
         (_("状态"), 8, "text"),
-        (_("报名时间"), 17, "text"),
-        (_("签到时间"), 17, "text"),
+        (_("报名时间"), 17, "datetime"),
+        (_("签到时间"), 17, "datetime"),
         (_("来源"), 8, "text"),
     ]
 
@@ -151,8 +172,8 @@ async def registrant_rows(event_id: int, unmasked: bool = False) -> AsyncIterato
                 row["children"],
                 row["company"],
                 _(REGISTRATION_STATUS.get(row["status"], row["status"])),
-                _when(row["created_at"]),
-                _when(row["checked_in_at"]),
+                _local(row["created_at"]),
+                _local(row["checked_in_at"]),
                 _(SOURCES.get(row["source"], row["source"])),
             ]
         if len(rows) < BATCH:
@@ -170,7 +191,7 @@ async def csv_stream(columns: list, rows: AsyncIterator[list]) -> AsyncIterator[
     buffer.write("\ufeff")
     writer.writerow([header for header, _width, _kind in columns])
     async for row in rows:
-        writer.writerow(["" if value is None else inert(value) for value in row])
+        writer.writerow([_cell_text(value) for value in row])
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -184,6 +205,7 @@ class _Sheet:
     def __init__(self, book, title: str, columns: list, formats: dict) -> None:
         self.sheet = book.add_worksheet(title[:31])
         self.columns = columns
+        self.kinds = [kind for _header, _width, kind in columns]
         self.formats = formats
         self.row = 0
         for index, (header, width, _kind) in enumerate(columns):
@@ -193,16 +215,19 @@ class _Sheet:
         self.row = 1
 
     def write(self, values: list) -> None:
+        sheet, row, formats = self.sheet, self.row, self.formats
         for index, value in enumerate(values):
-            kind = self.columns[index][2]
             if value is None or value == "":
-                self.sheet.write_blank(self.row, index, None)
-            elif kind == "int" and isinstance(value, int | float):
-                self.sheet.write_number(self.row, index, value, self.formats["int"])
+                continue  # an empty cell: nothing to write
+            kind = self.kinds[index]
+            if kind == "int" and isinstance(value, int | float):
+                sheet.write_number(row, index, value, formats["int"])
+            elif kind == "datetime" and isinstance(value, datetime):
+                sheet.write_number(row, index, _excel_serial(value), formats["datetime"])
             elif kind == "percent" and isinstance(value, int | float):
-                self.sheet.write_number(self.row, index, value, self.formats["percent"])
+                sheet.write_number(row, index, value, formats["percent"])
             else:
-                self.sheet.write_string(self.row, index, str(inert(value)))
+                sheet.write_string(row, index, str(inert(value)))
         self.row += 1
 
 
@@ -216,6 +241,7 @@ def _book(path: str):
         ),
         "int": book.add_format({"num_format": "#,##0"}),
         "percent": book.add_format({"num_format": "0.0%"}),
+        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
     }
     return book, formats
 
