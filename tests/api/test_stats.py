@@ -88,7 +88,22 @@ async def year_2025(db):
     return ids
 
 
+# Every metric of the contract: the fixture year's known figures, zero for the kinds it has
+# no held (or only draft) events of.
 EXPECTED_2025 = {
+    f"{measure}.{kind}": 0
+    for measure in ("sessions", "attendance", "registrations")
+    for kind in (
+        "all",
+        "matching",
+        "lecture",
+        "study_trip",
+        "contest",
+        "training",
+        "policy",
+        "other",
+    )
+} | {
     "sessions.matching": 1,
     "sessions.lecture": 2,
     "sessions.policy": 0,
