@@ -11,9 +11,11 @@ streamed from it. User text never becomes a live formula: a cell starting with `
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
+import queue
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -131,15 +133,31 @@ REGISTRATION_STATUS = {
 }
 
 
-def registrant_columns(unmasked: bool = False) -> list[tuple[str, int, str]]:
-    return [
+def _party_detail(event: dict | None) -> bool:
+    return event is None or bool(event.get("family"))
+
+
+def _company(event: dict | None) -> bool:
+    return event is None or bool(event.get("ask_company"))
+
+
+def registrant_columns(
+    unmasked: bool = False, event: dict | None = None
+) -> list[tuple[str, int, str]]:
+    """The registrant sheet's columns; adults/children only for a parent-child event and the
+    company only for an event that asks for it (all of them when `event` is None)."""
+    columns = [
         (_("编号"), 8, "int"),
         (_("姓名"), 14, "text"),
         (_("手机号") if unmasked else _("手机号（隐去中间四位）"), 16, "text"),
         (_("人数"), 6, "int"),
-        (_("成人"), 6, "int"),
-        (_("儿童"), 6, "int"),
-        (_("单位"), 20, "text"),
+    ]
+    if _party_detail(event):
+        columns += [(_("成人"), 6, "int"), (_("儿童"), 6, "int")]
+    if _company(event):
+        columns.append((_("单位"), 20, "text"))
+    return [
+        *columns,
         (_("状态"), 8, "text"),
         (_("报名时间"), 17, "datetime"),
         (_("签到时间"), 17, "datetime"),
@@ -150,8 +168,12 @@ def registrant_columns(unmasked: bool = False) -> list[tuple[str, int, str]]:
 SOURCES = {"web": N_("网页"), "api": N_("接口"), "walk_in": N_("现场"), "organizer": N_("主办方")}
 
 
-async def registrant_rows(event_id: int, unmasked: bool = False) -> AsyncIterator[list]:
-    """Every registration of the event in order of arrival, read BATCH rows at a time."""
+async def registrant_rows(
+    event_id: int, unmasked: bool = False, event: dict | None = None
+) -> AsyncIterator[list]:
+    """Every registration of the event in order of arrival, read BATCH rows at a time, in
+    the columns of `registrant_columns(unmasked, event)`."""
+    party_detail, company = _party_detail(event), _company(event)
     last = 0
     while True:
         rows = await Registration.raw(
@@ -163,19 +185,23 @@ async def registrant_rows(event_id: int, unmasked: bool = False) -> AsyncIterato
             BATCH,
         )
         for row in rows:
-            yield [
+            values = [
                 row["id"],
                 row["name"],
                 (row["phone"] or "") if unmasked else mask(row["phone"]),
                 row["party_size"],
-                row["adults"],
-                row["children"],
-                row["company"],
+            ]
+            if party_detail:
+                values += [row["adults"], row["children"]]
+            if company:
+                values.append(row["company"])
+            values += [
                 _(REGISTRATION_STATUS.get(row["status"], row["status"])),
                 _local(row["created_at"]),
                 _local(row["checked_in_at"]),
                 _(SOURCES.get(row["source"], row["source"])),
             ]
+            yield values
         if len(rows) < BATCH:
             return
         last = rows[-1]["id"]
@@ -249,26 +275,49 @@ def _book(path: str):
 async def xlsx_file(sheets: list[tuple[str, list, AsyncIterator[list]]]) -> str:
     """Write sheets [(title, columns, rows)] to a temporary .xlsx; its path (caller deletes).
 
-    Sheets are written one after another (constant-memory mode writes row by row)."""
+    Sheets are written one after another (constant-memory mode writes row by row). Within a
+    sheet, a worker thread writes one batch while the event loop reads the next."""
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="canal-export-")
     os.close(handle)
     book, formats = await anyio.to_thread.run_sync(_book, path)
     try:
         for title, columns, rows in sheets:
             sheet = await anyio.to_thread.run_sync(_Sheet, book, title, columns, formats)
-            batch: list[list] = []
-            async for row in rows:
-                batch.append(row)
-                if len(batch) >= BATCH:
-                    await anyio.to_thread.run_sync(_write_all, sheet, batch)
-                    batch = []
-            if batch:
-                await anyio.to_thread.run_sync(_write_all, sheet, batch)
+            await _write_overlapped(sheet, rows)
         await anyio.to_thread.run_sync(book.close)
     except BaseException:
         os.unlink(path)
         raise
     return path
+
+
+async def _write_overlapped(sheet: _Sheet, rows: AsyncIterator[list]) -> None:
+    batches: queue.Queue = queue.Queue(maxsize=2)  # at most two batches held in memory
+    failure: list[BaseException] = []
+
+    def consume() -> None:
+        while (batch := batches.get()) is not None:
+            if not failure:
+                try:
+                    _write_all(sheet, batch)
+                except BaseException as error:  # keep draining so the producer never blocks
+                    failure.append(error)
+
+    writer = asyncio.get_running_loop().run_in_executor(None, consume)
+    try:
+        batch: list[list] = []
+        async for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                await anyio.to_thread.run_sync(batches.put, batch)
+                batch = []
+        if batch:
+            await anyio.to_thread.run_sync(batches.put, batch)
+    finally:
+        await anyio.to_thread.run_sync(batches.put, None)
+        await writer
+    if failure:
+        raise failure[0]
 
 
 def _write_all(sheet: _Sheet, rows: list[list]) -> None:

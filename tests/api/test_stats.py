@@ -258,7 +258,10 @@ async def test_registrant_exports_mask_phones_and_neutralise_formulas(client, or
         assert all(row[2].startswith("138****") for row in rows[1:])
         assert rows[1][1] == "'" + EVIL  # inert: not a formula
         assert [_int(row[3]) for row in rows[1:]] == [2, 1, 3, 1]
-        assert rows[1][9] and not rows[2][9]  # checked in at / not
+        checked = rows[0].index("签到时间")
+        assert rows[1][checked] and not rows[2][checked]  # checked in at / not
+        # a lecture that asks for neither the company nor adults and children: no such columns
+        assert "单位" not in rows[0] and "成人" not in rows[0]
     response = await client.get(f"{url}.xlsx", headers=organizer)
     cell = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]["B2"]
     assert cell.data_type == "s" and not str(cell.value).startswith("=")

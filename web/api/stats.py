@@ -130,7 +130,7 @@ class StatsController(Controller):
         return await spreadsheet(
             kind,
             _("{title} 报名名单").format(title=event["title"][:60]),
-            exports.registrant_columns(unmasked),
-            exports.registrant_rows(event_id, unmasked),
+            exports.registrant_columns(unmasked, event),
+            exports.registrant_rows(event_id, unmasked, event),
             _("报名名单"),
         )

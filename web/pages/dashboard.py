@@ -260,8 +260,8 @@ class DashboardController(Controller):
         return await spreadsheet(
             request.url.path.rsplit(".", 1)[1],
             _("{title} 报名名单").format(title=event["title"][:60]),
-            exports.registrant_columns(),
-            exports.registrant_rows(event_id),
+            exports.registrant_columns(event=event),
+            exports.registrant_rows(event_id, event=event),
             _("报名名单"),
         )
 
