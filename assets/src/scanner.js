@@ -422,6 +422,9 @@ function bumpCounts(people, unknown) {
 }
 
 function setOnline(online) {
+  // A request that started before the network went away can still succeed afterwards: the
+  // browser's own flag has the last word, so such a late answer does not show 在线.
+  online = online && navigator.onLine;
   state.online = online;
   const pill = $("[data-net]");
   pill.dataset.net = online ? "online" : "offline";
