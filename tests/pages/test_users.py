@@ -9,8 +9,10 @@ from tests.pages.test_manage import login, post_form
 
 
 async def audit_actions(object_type, object_id):
-    rows = await AuditLog.select(AuditLog.action).where(
-        (AuditLog.object_type == object_type) & (AuditLog.object_id == object_id)
+    rows = (
+        await AuditLog.select(AuditLog.action)
+        .where((AuditLog.object_type == object_type) & (AuditLog.object_id == object_id))
+        .order_by(AuditLog.id)
     )
     return [row["action"] for row in rows]
 
