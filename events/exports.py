@@ -17,7 +17,7 @@ import io
 import os
 import queue
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -338,13 +338,3 @@ async def file_stream(path: str) -> AsyncIterator[bytes]:
 async def rows_of(items: list[list]) -> AsyncIterator[list]:
     for item in items:
         yield item
-
-
-def filename(stem: str, extension: str) -> str:
-    return f"{stem}.{extension}"
-
-
-ROW_SOURCES: dict[str, Callable] = {
-    "attendance": attendance_rows,
-    "registrants": registrant_rows,
-}

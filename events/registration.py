@@ -25,7 +25,6 @@ from events.registration_sql import (
     CLAIM,
     INSERT_REGISTRATION,
     ONE_STATEMENT,
-    OPEN,
     _numbered,
     qmark,
 )
@@ -51,34 +50,6 @@ async def _claim(event_id: int, seats: int, moment) -> dict | None:
     sql, args = _numbered(CLAIM, n=seats, id=event_id, now=moment)
     rows = await Event.raw(sql, *args)
     return rows[0] if rows else None
-
-
-async def _take_seats(event_id: int, seats: int, moment) -> int | None:
-    """Confirm `seats` only if they fit: the registration's sequence number, or None."""
-    rows = await Event.raw(
-        "UPDATE event SET confirmed = confirmed + {}, registration_seq = registration_seq + 1"
-        " WHERE id = {} AND confirmed + {} <= capacity AND " + OPEN + " RETURNING registration_seq",
-        seats,
-        event_id,
-        seats,
-        moment,
-        moment,
-    )
-    return rows[0]["registration_seq"] if rows else None
-
-
-async def _join_waitlist(event_id: int, seats: int, moment) -> int | None:
-    """Join the end of the line: the registration's sequence number, or None."""
-    rows = await Event.raw(
-        "UPDATE event SET waitlisted = waitlisted + {}, waiting = waiting + 1,"
-        " registration_seq = registration_seq + 1"
-        " WHERE id = {} AND waitlist AND " + OPEN + " RETURNING registration_seq",
-        seats,
-        event_id,
-        moment,
-        moment,
-    )
-    return rows[0]["registration_seq"] if rows else None
 
 
 async def _refusal(event_id: int, moment) -> DomainError:

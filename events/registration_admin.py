@@ -71,7 +71,7 @@ async def _check_phone_free(event_id: int, phone: str | None, registration_id: i
 
 
 async def _place(event: dict, seats: int) -> tuple[int, str]:
-    """Seats if the party fits (a conditional UPDATE, as `_take_seats`), else the end of the
+    """Seats if the party fits (a conditional UPDATE, like CLAIM), else the end of the
     waitlist (a new sequence number either way)."""
     rows = await Event.raw(
         "UPDATE event SET confirmed = confirmed + {}, registration_seq = registration_seq + 1"

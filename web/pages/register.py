@@ -82,10 +82,6 @@ def is_door_staff(user: dict | None) -> bool:
     return bool(user) and user.get("role") in DOOR_ROLES
 
 
-def masked_name(name: str | None) -> str:
-    return f"{name[0]}*" if name else "—"
-
-
 def _options(question: dict) -> list[str]:
     options = question.get("options") or []
     if isinstance(options, str):
@@ -272,7 +268,7 @@ class RegisterController(Controller):
             valid=True,
             person=person,
             event=event,
-            masked_name=masked_name(person["name"]),
+            masked_name=checkin.masked_name(person["name"]),
             masked_phone=mask(person["phone"]),
             waitlist_position=position,
             # Door staff see the whole name and one 签到 button (a POST: a GET checks nothing in).
