@@ -1,0 +1,173 @@
+"""The .xlsx fast path writes exactly what xlsxwriter's own API writes (no database)."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime
+
+import openpyxl
+import pytest
+import xlsxwriter
+from xlsxwriter.xmlwriter import XMLwriter
+
+from events import exports
+
+COLUMNS = [
+    ("编号", 8, "int"),
+    ("姓名", 14, "text"),
+    ("报名时间", 17, "datetime"),
+    ("完成率", 10, "percent"),
+    ("备注", 20, "text"),
+]
+
+TRICKY = [
+    "张三",
+    " leading space",
+    "trailing space ",
+    "a&b<c>d\"e'",
+    "line\nbreak",
+    "tab\tinside",
+    "bell\x07and nul\x00",
+    "literal _x0041_ escape",
+    "non-character \ufffe\uffff",
+    "emoji 🎨 and 𠀀",
+    '=HYPERLINK("http://x","y")',
+    "+1",
+    "-2",
+    "@SUM(A1)",
+    "\u3000全角空格\u3000",
+    "x" * 40000,
+]
+
+
+def _rows() -> list[list]:
+    rows = []
+    for index, text in enumerate(TRICKY):
+        rows.append(
+            [
+                index + 1,
+                text,
+                datetime(2026, 3, 1, 9, index % 60),
+                index / 7,
+                None if index % 3 else "",
+            ]
+        )
+    rows.append([None, None, None, None, None])  # an empty row still counts
+    rows.append([12345678901234567, "big", "not a time", "n/a", 0])
+    rows.append([True, 3.5, None, 1, "tail"])
+    return rows
+
+
+def _library_write(sheet: exports._Sheet, values: list) -> None:
+    """The per-cell xlsxwriter calls the exporter made before the fast path."""
+    ws, row, formats = sheet.sheet, sheet.row, sheet.formats
+    for index, value in enumerate(values):
+        if value is None or value == "":
+            continue
+        kind = sheet.kinds[index]
+        if kind == "int" and isinstance(value, int | float):
+            ws.write_number(row, index, value, formats["int"])
+        elif kind == "datetime" and isinstance(value, datetime):
+            ws.write_number(row, index, exports._excel_serial(value), formats["datetime"])
+        elif kind == "percent" and isinstance(value, int | float):
+            ws.write_number(row, index, value, formats["percent"])
+        else:
+            ws.write_string(row, index, str(exports.inert(value)))
+    sheet.row += 1
+
+
+def _book(path, fast: bool, batches: int = 1) -> None:
+    book, formats = exports._book(str(path))
+    sheet = exports._Sheet(book, "报名名单", COLUMNS, formats)
+    rows = _rows()
+    if fast:
+        size = max(1, len(rows) // batches)
+        for start in range(0, len(rows), size):
+            sheet.write_rows(rows[start : start + size])
+    else:
+        for row in rows:
+            _library_write(sheet, row)
+    book.close()
+
+
+def _sheet_xml(path) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize("batches", [1, 4])
+def test_fast_rows_are_byte_for_byte_what_xlsxwriter_writes(tmp_path, batches):
+    _book(tmp_path / "library.xlsx", fast=False)
+    _book(tmp_path / "fast.xlsx", fast=True, batches=batches)
+    library, fast = _sheet_xml(tmp_path / "library.xlsx"), _sheet_xml(tmp_path / "fast.xlsx")
+    assert b"<sheetData>" in fast and b'<dimension ref="A1:E20"/>' in fast
+    assert fast == library
+
+
+def test_fast_rows_read_back_as_written(tmp_path):
+    path = tmp_path / "fast.xlsx"
+    _book(path, fast=True)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.freeze_panes == "A2"
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("编号", "姓名", "报名时间", "完成率", "备注")
+    texts = [row[1] for row in values[1 : len(TRICKY) + 1]]
+    for written, read in zip(TRICKY, texts, strict=True):
+        # openpyxl leaves Excel's _xHHHH_ escapes as they are; Excel itself undoes them
+        expected = XMLwriter._escape_control_characters(exports.inert(written)[:32767])
+        assert read == expected
+    assert isinstance(values[1][2], datetime) and values[1][2] == datetime(2026, 3, 1, 9, 0)
+    assert values[-1] == (1, "3.5", None, 1, "tail")
+    assert values[-2][2] == "not a time" and values[-2][4] == "0"  # a text column
+    assert sheet.max_row == len(_rows()) + 1
+
+
+def test_text_that_looks_like_rich_string_xml_is_escaped(tmp_path):
+    """xlsxwriter passes `<r>…</r>` through raw in constant-memory mode; the fast path does not,
+    so a registrant's name can never break the workbook's XML."""
+    path = tmp_path / "fast.xlsx"
+    book, formats = exports._book(str(path))
+    sheet = exports._Sheet(book, "x", COLUMNS, formats)
+    name = "<r><t>张</t></r><bad"
+    sheet.write_rows([[1, name, None, None, None]])
+    book.close()
+    assert b"&lt;r&gt;&lt;t&gt;" in _sheet_xml(path)
+    assert openpyxl.load_workbook(path).active["B2"].value == name
+
+
+def test_the_library_helpers_the_fast_path_borrows_are_still_there():
+    """A new xlsxwriter that renames these fails here, not in an organizer's export."""
+    from xlsxwriter.utility import _preserve_whitespace
+
+    assert XMLwriter._escape_control_characters("a\x01_x0041_") == "a_x0001__x005F_x0041_"
+    assert _preserve_whitespace(" a") and not _preserve_whitespace("a")
+    book = xlsxwriter.Workbook(":memory:", {"constant_memory": True, "in_memory": True})
+    sheet = book.add_worksheet()
+    for name in ("_write_single_row", "previous_row", "dim_rowmax", "xls_rowmax", "fh"):
+        assert hasattr(sheet, name), name
+
+
+def test_minutes_are_shanghai_clock_times_to_the_minute():
+    from datetime import UTC, timedelta, timezone
+
+    minutes = exports._Minutes()
+    utc = datetime(2026, 12, 31, 16, 30, 59, 999999, tzinfo=UTC)
+    assert minutes(utc) == datetime(2027, 1, 1, 0, 30)  # the next day in Shanghai
+    assert minutes(datetime(2026, 3, 1, 9, 5, 30)) == datetime(2026, 3, 1, 9, 5)  # naive: Shanghai
+    elsewhere = datetime(2026, 3, 1, 9, 5, tzinfo=timezone(timedelta(hours=-5)))
+    assert minutes(elsewhere) == datetime(2026, 3, 1, 22, 5)
+    assert minutes(None) is None
+    assert minutes(utc) is minutes(utc.replace(second=1))  # one object per minute
+    assert minutes(utc).tzinfo is None
+
+
+def test_cell_texts_of_aware_times_follow_their_own_clock():
+    """Two aware times that are the same instant in different zones print their own clocks."""
+    from datetime import UTC, timedelta, timezone
+
+    times = exports._Memo(exports._minute_text)
+    here = datetime(2026, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    there = here.astimezone(UTC)
+    assert exports._cell_text(here, times) == "2026-03-01 10:00"
+    assert exports._cell_text(there, times) == "2026-03-01 02:00"
+    assert exports._cell_text(datetime(2026, 3, 1, 10, 0), times) == "2026-03-01 10:00"
