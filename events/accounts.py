@@ -19,6 +19,7 @@ from events.db import write_transaction
 from events.errors import Invalid, NotFound, UserExists
 from events.i18n import N_
 from events.i18n import gettext as _
+from events.scheduling import CONTROL_CHARS
 from events.tables import ApiToken, StaffSession, StaffUser
 from events.timeutil import now
 
@@ -65,7 +66,15 @@ async def _verify(password_hash: str, password: str) -> bool:
     return await anyio.to_thread.run_sync(check)
 
 
-def validate_user_fields(username: str | None, role: str | None, password: str | None) -> None:
+MAX_DISPLAY_NAME = 100
+
+
+def validate_user_fields(
+    username: str | None,
+    role: str | None,
+    password: str | None,
+    display_name: str | None = None,
+) -> None:
     fields: dict[str, str] = {}
     if username is not None and not USERNAME_RE.match(username):
         fields["username"] = _("用户名需为 2–64 位字母、数字或 _.-")
@@ -75,6 +84,11 @@ def validate_user_fields(username: str | None, role: str | None, password: str |
         fields["password"] = _("密码至少 {n} 位").format(n=MIN_PASSWORD)
     if password is not None and len(password) > 256:
         fields["password"] = _("密码过长")
+    if display_name is not None:
+        if any(char in CONTROL_CHARS or char in "\n\r\t" for char in display_name):
+            fields["display_name"] = _("包含无效字符")
+        elif len(display_name.strip()) > MAX_DISPLAY_NAME:
+            fields["display_name"] = _("不能超过 {n} 个字").format(n=MAX_DISPLAY_NAME)
     if fields:
         raise Invalid(next(iter(fields.values())), fields)
 
@@ -87,7 +101,7 @@ async def create_user(
     actor: dict | None = None,
 ) -> dict:
     username = username.strip()
-    validate_user_fields(username, role, password)
+    validate_user_fields(username, role, password, display_name)
     password_hash = await hash_password(password)
     async with write_transaction():
         if await StaffUser.exists().where(StaffUser.username == username):
@@ -97,7 +111,7 @@ async def create_user(
                 username=username,
                 role=role,
                 password_hash=password_hash,
-                display_name=display_name.strip()[:100],
+                display_name=display_name.strip(),
             )
         ).returning(*USER_COLUMNS)
         user = rows[0]
@@ -115,14 +129,14 @@ async def update_user(
     display_name: str | None = None,
     password: str | None = None,
 ) -> dict:
-    validate_user_fields(None, role, password)
+    validate_user_fields(None, role, password, display_name)
     values: dict = {}
     if role is not None:
         values[StaffUser.role] = role
     if active is not None:
         values[StaffUser.active] = active
     if display_name is not None:
-        values[StaffUser.display_name] = display_name.strip()[:100]
+        values[StaffUser.display_name] = display_name.strip()
     if password:
         values[StaffUser.password_hash] = await hash_password(password)
     async with write_transaction():

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from events.db import is_sqlite
 from events.tables import Event
-from events.timeutil import now
+from events.timeutil import clamp_years, now
 
 
 def _like_pattern(text: str) -> str:
@@ -43,9 +43,9 @@ async def list_events(
         title = Event.title.like(pattern) if is_sqlite() else Event.title.ilike(pattern)
         query = query.where(title)
     if start_from:
-        query = query.where(Event.starts_at >= start_from)
+        query = query.where(Event.starts_at >= clamp_years(start_from))
     if start_to:
-        query = query.where(Event.starts_at <= start_to)
+        query = query.where(Event.starts_at <= clamp_years(start_to))
     return (
         await query.order_by(Event.starts_at, ascending=not past_only)
         .order_by(Event.id)

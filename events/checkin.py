@@ -22,14 +22,14 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from events import numbers, tickets
 from events import registration as registrations
-from events import tickets
 from events.db import is_sqlite, write_transaction
 from events.errors import Invalid, NotFound
 from events.i18n import gettext as _
 from events.phones import mask
 from events.tables import CheckinScan, Event, Registration
-from events.timeutil import aware, day_start, local, now
+from events.timeutil import aware, day_start, in_years, local, now
 
 RESULTS = ("ok", "duplicate", "invalid", "wrong_event", "cancelled", "not_confirmed")
 METHODS = ("scan", "code", "search", "button", "offline", "paper", "walk_in")
@@ -190,10 +190,21 @@ async def check_in(
             if not inserted:
                 raise _NonceTaken
     except _NonceTaken:
-        replay = await _replay(nonce)
-        if replay is None:
-            raise
-        return replay
+        replay = await _replay(nonce, event_id)
+        if replay is not None:
+            return replay
+        # The nonce was used at another event: not a retry of this scan (a device's bug, or
+        # someone replaying it), so this scan is judged and logged on its own, without it.
+        return await check_in(
+            event_id,
+            qr=qr,
+            code=code,
+            registration_id=registration_id,
+            staff=staff,
+            device=device,
+            method=method,
+            scanned_at=scanned_at,
+        )
     return answer
 
 
@@ -343,13 +354,14 @@ async def _registration(registration_id: int) -> dict | None:
     )
 
 
-async def _replay(nonce: str) -> dict | None:
+async def _replay(nonce: str, event_id: int) -> dict | None:
+    """The answer first given to this nonce at this event (None: it was used elsewhere)."""
     row = (
-        await CheckinScan.select(CheckinScan.result, CheckinScan.response)
+        await CheckinScan.select(CheckinScan.event, CheckinScan.result, CheckinScan.response)
         .where(CheckinScan.nonce == nonce)
         .first()
     )
-    if row is None or row["result"] == "pending":
+    if row is None or row["event"] != event_id:
         return None
     stored = row["response"]
     if isinstance(stored, str):
@@ -443,10 +455,12 @@ async def search(event_id: int, last4: Any, name: Any) -> list[dict]:
     (for attendees without their phone); confirmed first."""
     await event_for_door(event_id)
     errors = {}
-    if not isinstance(last4, str) or not (len(last4.strip()) == 4 and last4.strip().isdigit()):
+    if not isinstance(last4, str) or not numbers.is_digits(last4.strip(), 4):
         errors["last4"] = _("请输入手机号后 4 位数字")
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 50:
+    if not isinstance(name, str) or not name.strip():
         errors["name"] = _("请输入姓名")
+    elif len(name.strip()) > 50:
+        errors["name"] = _("姓名不能超过 50 个字")
     if errors:
         raise Invalid(next(iter(errors.values())), errors)
     rows = await Registration.raw(
@@ -481,10 +495,12 @@ async def sync(event_id: int, scans: Any, staff: dict | None, device: Any) -> li
     must carry a nonce, so that an upload cut off halfway can simply be sent again."""
     if not isinstance(scans, list) or len(scans) > 1000:
         raise Invalid(_("扫码记录格式不正确"))
-    results = []
-    for scan in scans:
+    for scan in scans:  # all checked before any is recorded: a refused upload changes nothing
         if not isinstance(scan, dict) or not scan.get("nonce"):
             raise Invalid(_("每条扫码记录都要带 nonce"))
+        _clean_nonce(scan["nonce"])
+    results = []
+    for scan in scans:
         scanned_at = _parse_time(scan.get("scanned_at"))
         answer = await check_in(
             event_id,
@@ -505,9 +521,10 @@ def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
-        return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        moment = aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         return None
+    return moment if in_years(moment) else None
 
 
 async def record_paper(

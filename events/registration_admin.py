@@ -12,7 +12,7 @@ import json
 from contextlib import contextmanager
 from typing import Any
 
-from events import audit, messages, registration_form
+from events import audit, messages, numbers, registration_form
 from events import registration as reg
 from events.db import write_transaction
 from events.errors import Conflict, Invalid, NotFound
@@ -212,7 +212,7 @@ async def move(
 def _search_clause(search: str | None) -> tuple[str, list]:
     """Name contains the text; 4 digits: the phone's last four; 11 digits: the phone."""
     term = (search or "").strip()[:50]
-    if term.isdigit() and len(term) in (4, 11):
+    if numbers.is_digits(term) and len(term) in (4, 11):
         return " AND phone LIKE {}", [("%" if len(term) == 4 else "") + term]
     cleaned = "".join(char for char in term if char not in "%_\\").lower()
     return (" AND LOWER(name) LIKE {}", [f"%{cleaned}%"]) if term else ("", [])

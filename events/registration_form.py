@@ -10,6 +10,7 @@ import re
 import time
 from typing import Any
 
+from events import numbers
 from events.errors import Invalid
 from events.i18n import gettext as _
 from events.phones import normalise
@@ -41,8 +42,8 @@ def _count(raw: dict, name: str, errors: dict, default: int | None) -> int | Non
     value = raw.get(name, default)
     if value is None or value == "":
         return default
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and (number := numbers.whole(value)) is not None:
+        value = number
     if isinstance(value, bool) or not isinstance(value, int):
         errors[name] = _("请填写整数")
         return None
@@ -118,6 +119,8 @@ def _answers(questions: list[dict], raw: Any, errors: dict) -> dict[str, Any]:
             errors[field] = _("此项必填")
         elif len(text) > MAX_ANSWER:
             errors[field] = _("不能超过 {n} 个字").format(n=MAX_ANSWER)
+        elif any(char in CONTROL_CHARS for char in text):
+            errors[field] = _("含有无法识别的字符")
         elif text:
             answers[key] = text
     return answers

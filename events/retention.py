@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from events import audit, timeutil
+from events import audit, numbers, timeutil
 from events.db import write_transaction
 from events.errors import Invalid
 from events.i18n import gettext as _
@@ -47,8 +47,8 @@ async def get_retention_days() -> int:
 
 async def set_retention_days(days: Any, actor: dict | None) -> int:
     """Store the retention period (30 to 3650 days) and audit the change."""
-    if isinstance(days, str) and days.strip().isdigit():
-        days = int(days.strip())
+    if isinstance(days, str) and (number := numbers.whole(days)) is not None:
+        days = number
     if not _valid(days):
         message = _("保留天数应在 {low} 到 {high} 之间").format(low=MIN_DAYS, high=MAX_DAYS)
         raise Invalid(message, {KEY: message})

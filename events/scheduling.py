@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from events import audit
+from events import audit, numbers
 from events.db import write_transaction
 from events.errors import CapacityBelowConfirmed, Invalid, InvalidTransition, NotFound
 from events.i18n import gettext as _
 from events.kinds import KINDS
 from events.tables import Event
-from events.timeutil import aware, iso, now, parse_local
+from events.timeutil import MAX_YEAR, MIN_YEAR, aware, in_years, iso, now, parse_local
 
 MAX_CAPACITY = 100_000
 MAX_PARTY = 20
@@ -60,8 +60,8 @@ def _int(value: Any) -> int:
         raise TypeError
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if (number := numbers.signed(value)) is not None:
+        return number
     raise TypeError
 
 
@@ -109,6 +109,11 @@ def clean_event_fields(raw: dict[str, Any], existing: dict | None = None) -> dic
         except (TypeError, ValueError):
             errors[name] = _("时间格式不正确")
             continue
+        if value is not None and not in_years(value):
+            errors[name] = _("时间应在 {low} 年到 {high} 年之间").format(
+                low=MIN_YEAR, high=MAX_YEAR
+            )
+            continue
         if value is None and name in ("starts_at", "ends_at"):
             errors[name] = _("此项必填")
         else:
@@ -155,6 +160,8 @@ def _check_together(merged: dict[str, Any], errors: dict[str, str], changed: set
         errors["registration_closes_at"] = _("报名截止时间不能早于现在")
     if closes and ends and closes > ends and "registration_closes_at" not in errors:
         errors["registration_closes_at"] = _("报名截止时间不能晚于活动结束时间")
+    if opens and ends and opens >= ends and "registration_opens_at" not in errors:
+        errors["registration_opens_at"] = _("报名开始时间必须早于活动结束时间")
     capacity, party = merged.get("capacity"), merged.get("max_party_size")
     if capacity and party and party > capacity and "max_party_size" not in errors:
         errors["max_party_size"] = _("每单人数不能超过活动名额")
@@ -332,8 +339,11 @@ async def duplicate_event(event_id: int, actor: dict | None, days: int = 7) -> d
     shift = timedelta(days=days)
     raw = {key: source[key] for key in (*TEXT_LIMITS, "kind", "capacity", *FLAGS)}
     raw["max_party_size"] = source["max_party_size"]
-    raw["starts_at"] = source["starts_at"] + shift
-    raw["ends_at"] = source["ends_at"] + shift
+    try:
+        raw["starts_at"] = source["starts_at"] + shift
+        raw["ends_at"] = source["ends_at"] + shift
+    except OverflowError:  # only an event stored before times were range-checked
+        raise Invalid(_("时间格式不正确"), {"days": _("时间格式不正确")}) from None
     raw["status"] = "draft"
     event = await create_event(raw, actor)
     async with write_transaction():

@@ -30,7 +30,7 @@ from events.errors import Invalid
 from events.i18n import gettext as _
 from events.kinds import KINDS
 from events.tables import Event, Goal
-from events.timeutil import TZ, now
+from events.timeutil import MAX_YEAR, MIN_YEAR, TZ, now
 
 MEASURES = ("sessions", "attendance", "registrations")
 MEASURE_LABELS = {
@@ -40,7 +40,6 @@ MEASURE_LABELS = {
 }
 KIND_CHOICES = ("all", *KINDS)
 METRIC = re.compile(r"^(sessions|attendance|registrations)\.([a-z_]+)$")
-MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_TARGET = 10_000_000
 
 

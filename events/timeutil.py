@@ -7,6 +7,23 @@ from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
 
+# The years the product deals in: events, goals and filters outside them are refused (or, for
+# a search filter, clamped), which also keeps every conversion clear of datetime's limits.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def in_years(value: datetime) -> bool:
+    return MIN_YEAR <= value.year <= MAX_YEAR
+
+
+def clamp_years(value: datetime) -> datetime:
+    """A filter bound inside the product's years (the year as written, before any conversion)."""
+    if value.year < MIN_YEAR:
+        return datetime(MIN_YEAR, 1, 1, tzinfo=TZ)
+    if value.year > MAX_YEAR:
+        return datetime(MAX_YEAR, 12, 31, 23, 59, 59, tzinfo=TZ)
+    return value
+
 
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)

@@ -7,6 +7,7 @@ with neither (most public traffic) costs no database query here.
 from __future__ import annotations
 
 from litestar._parsers import parse_cookie_string
+from litestar.exceptions import NotFoundException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -24,6 +25,24 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
+MAX_ID = 2**31 - 1  # every id is a 32-bit integer on PostgreSQL
+
+
+def _unroutable(path: str) -> bool:
+    """A path no page or file can have: a NUL (the file system refuses it), or a number where
+    an id goes that is no id of ours — too large for the database column, written in other
+    digits (`１２３`) or with spaces around it. Checked here once rather than per route."""
+    if "\x00" in path:
+        return True
+    for segment in path.split("/"):
+        if segment.isdigit():
+            if not segment.isascii() or len(segment) > 10 or int(segment) > MAX_ID:
+                return True
+        elif segment != segment.strip() and segment.strip().isdigit():
+            return True
+    return False
+
+
 class RequestContextMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         cookie_header = _header(scope, b"cookie")
@@ -33,6 +52,8 @@ class RequestContextMiddleware(ASGIMiddleware):
         user = None
         auth = None
         path: str = scope.get("path", "")
+        if _unroutable(path):
+            raise NotFoundException()
         authorization = _header(scope, b"authorization")
         if authorization:
             scheme, _, credentials = authorization.partition(" ")

@@ -62,6 +62,8 @@ def classify(exc: Exception) -> tuple[int, str, str, dict]:
         return 422, "invalid", _validation_detail(exc), {}
     if isinstance(exc, SerializationException):
         return 422, "invalid", _("请求内容不是有效的 JSON"), {}
+    if isinstance(exc, UnicodeDecodeError):  # a body (JSON or form) that is not UTF-8
+        return 422, "invalid", _("请求内容不是有效的 UTF-8 文本"), {}
     if isinstance(exc, HTTPException):
         status = exc.status_code
         if status == 400:
@@ -89,6 +91,23 @@ PAGE_MESSAGES = {
 }
 
 
+# Details written for people (ours, translated); a framework's own detail ("Not Found",
+# "page: Expected `int` >= 1") is for API clients, and a page shows its title instead.
+OWN_CODES = {"csrf_failed", "too_large"}
+PAGE_DETAILS = {
+    422: N_("链接或表单中有不正确的内容，请检查后重试"),
+}
+
+
+def _page_detail(exc: Exception, status: int, code: str, detail: str) -> str | None:
+    if isinstance(exc, domain.DomainError | SerializationException | UnicodeDecodeError):
+        return detail
+    if code in OWN_CODES:
+        return detail
+    message = PAGE_DETAILS.get(status)
+    return _(message) if message else None
+
+
 def _is_api(request: Request) -> bool:
     path = request.scope.get("path", "")
     return path.startswith(("/api/", "/schema")) or path == "/healthz"
@@ -109,7 +128,12 @@ def exception_handler(request: Request, exc: Exception) -> Response:
     title = _(PAGE_MESSAGES.get(status, fallback))
     return Template(
         template_name="error.html",
-        context={"status": status, "title": title, "detail": detail, "code": code},
+        context={
+            "status": status,
+            "title": title,
+            "detail": _page_detail(exc, status, code, detail),
+            "code": code,
+        },
         status_code=status,
         headers=headers,
     )

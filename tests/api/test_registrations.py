@@ -73,8 +73,8 @@ async def test_registration_error_codes(client, make_event):
     )
     closed = await client.post(f"/api/v1/events/{cancelled['id']}/registrations", json=person(4))
     assert closed.status_code == 409 and closed.json()["code"] == "closed"
-    start = datetime.now().astimezone() + timedelta(days=20)
-    later = await make_event(registration_opens_at=(start - timedelta(days=5)).isoformat())
+    opens = datetime.now().astimezone() + timedelta(days=5)  # the event is in 10 days
+    later = await make_event(registration_opens_at=opens.isoformat())
     early = await client.post(f"/api/v1/events/{later['id']}/registrations", json=person(5))
     assert early.status_code == 409 and early.json()["code"] == "closed"
 

@@ -166,3 +166,54 @@ async def test_checked_in_people_on_the_event_row_follow_every_workflow(staff):
     assert await _counters_match(event["id"], other["id"])
     await scheduling.update_event(other["id"], {"status": "cancelled"}, staff)
     assert await _counters_match(event["id"], other["id"])
+
+
+async def test_a_refused_upload_records_nothing(staff):
+    """One malformed scan in an offline upload refuses the whole upload before any is kept."""
+    event = await make_event(capacity=5)
+    person = await reg.register(event["id"], {"name": "甲", "phone": phone(1)})
+    scans = [{"registration_id": person["id"], "nonce": "good-1"}, {"qr": "x", "nonce": 5}]
+    with pytest.raises(Invalid):
+        await checkin.sync(event["id"], scans, staff, "A")
+    row = await Registration.select().where(Registration.id == person["id"]).first()
+    assert row["checked_in_at"] is None
+    assert await CheckinScan.count() == 0
+
+
+async def test_a_nonce_from_another_event_is_not_a_retry(staff):
+    here = await make_event(capacity=5)
+    there = await make_event(capacity=5)
+    one = await reg.register(here["id"], {"name": "甲", "phone": phone(1)})
+    other = await reg.register(there["id"], {"name": "乙", "phone": phone(2)})
+    first = await checkin.check_in(here["id"], qr=await _qr(here["id"], one["id"]), nonce="n-1")
+    assert first["result"] == "ok"
+    # the same nonce at the other event: judged on its own (here a genuine first scan there)
+    elsewhere = await checkin.check_in(
+        there["id"], qr=await _qr(there["id"], other["id"]), nonce="n-1"
+    )
+    assert elsewhere["result"] == "ok" and elsewhere["registration"]["id"] == other["id"]
+    # and the ticket of the first event at the second: wrong_event, not the stored "ok"
+    wrong = await checkin.check_in(there["id"], qr=await _qr(here["id"], one["id"]), nonce="n-1")
+    assert wrong["result"] == "wrong_event"
+    # a true retry at the first event still returns the first answer
+    again = await checkin.check_in(here["id"], qr=await _qr(here["id"], one["id"]), nonce="n-1")
+    assert again == first
+
+
+async def test_offline_times_outside_the_product_years_are_ignored(staff):
+    event = await make_event(capacity=5)
+    person = await reg.register(event["id"], {"name": "甲", "phone": phone(1)})
+    scans = [{"registration_id": person["id"], "nonce": "t-1", "scanned_at": "0001-01-01T00:00"}]
+    [answer] = await checkin.sync(event["id"], scans, staff, "A")
+    assert answer["result"] == "ok"
+    assert answer["checked_in_at"].year >= 2000
+
+
+async def test_search_says_which_field_is_wrong(staff):
+    event = await make_event(capacity=5)
+    with pytest.raises(Invalid) as long_name:
+        await checkin.search(event["id"], "0001", "名" * 51)
+    assert long_name.value.fields == {"name": "姓名不能超过 50 个字"}
+    with pytest.raises(Invalid) as other_digits:
+        await checkin.search(event["id"], "０００１", "甲")
+    assert "last4" in other_digits.value.fields

@@ -44,7 +44,7 @@ class EventController(Controller):
         start_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         past: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000)] = 0,
     ) -> Response[EventList]:
         async def body() -> bytes:
             rows = await catalogue.list_events(

@@ -117,8 +117,8 @@ class StatsController(Controller):
             if request.user["role"] != "admin":
                 raise PermissionDeniedException(detail=_("只有管理员可以导出完整手机号"))
             reason = reason.strip()
-            if not 4 <= len(reason) <= 200:
-                message = _("导出完整手机号须说明理由（4–200 字）")
+            if not 4 <= len(reason) <= 200 or not reason.isprintable():
+                message = _("导出完整手机号须说明理由（4–200 字，不含控制字符）")
                 raise Invalid(message, {"reason": message})
             await audit.record(
                 request.user,

@@ -13,10 +13,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
-from events import checkin, tickets
+from events import checkin, numbers, tickets
 from events.errors import Conflict, Invalid
 from events.i18n import gettext as _
-from events.timeutil import TZ, aware, now
+from events.timeutil import TZ, aware, in_years, now
 from web.guards import door_staff
 from web.pages.register import PRIVATE, _questions, read_form
 
@@ -46,6 +46,8 @@ def _paper_time(text: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
+        return None
+    if not in_years(value):
         return None
     return aware(value.replace(tzinfo=TZ) if value.tzinfo is None else value)
 
@@ -189,8 +191,9 @@ class CheckinDeskController(Controller):
                 )
         ids: list[int] = []
         for value in form.getall("registration", [])[:MAX_PAPER]:
-            if isinstance(value, str) and value.isdigit() and 1 <= int(value) <= tickets.MAX_ID:
-                ids.append(int(value))
+            number = numbers.whole(value)
+            if number is not None and 1 <= number <= tickets.MAX_ID:
+                ids.append(number)
         ids = list(dict.fromkeys(ids))
         if not ids:
             return await self._paper_page(

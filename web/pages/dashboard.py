@@ -14,7 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Stream, Template
 
-from events import annual_report, exports, stats
+from events import annual_report, exports, numbers, stats
 from events.checkin import event_for_door
 from events.errors import Invalid
 from events.i18n import gettext as _
@@ -175,8 +175,20 @@ class DashboardController(Controller):
         self, request: Request, data: FormData, year: Year = None
     ) -> Template | Redirect:
         year = _year(year)
-        values = {metric: (data.get(f"t.{metric}") or "").strip() for metric in stats.all_metrics()}
+        # A metric the form did not send (a cut-off or hand-made POST) keeps its goal; only a
+        # field sent empty removes one. A POST with none of the fields changes nothing.
+        current = {goal["metric"]: str(goal["target"]) for goal in await _goals(year)}
+        sent = {metric for metric in stats.all_metrics() if f"t.{metric}" in data}
+        values = {
+            metric: (data.get(f"t.{metric}") or "").strip()
+            if metric in sent
+            else current.get(metric, "")
+            for metric in stats.all_metrics()
+        }
         errors: dict[str, str] = {}
+        if not sent:
+            errors["_form"] = _("表单内容不完整，请刷新页面后重新填写")
+            return await _goal_form(request, year, values, errors, status_code=422)
         chosen: list[tuple[str, Any]] = []
         for metric, text in values.items():
             if not text:
@@ -275,8 +287,8 @@ def _goal_errors(error: Invalid, metrics: list[str]) -> dict[str, str]:
     errors: dict[str, str] = {}
     for key, message in (error.fields or {}).items():
         parts = key.split(".")
-        if len(parts) >= 2 and parts[0] == "goals" and parts[1].isdigit():
-            index = int(parts[1])
+        index = numbers.whole(parts[1]) if len(parts) >= 2 and parts[0] == "goals" else None
+        if index is not None:
             if index < len(metrics):
                 errors[metrics[index]] = message
                 continue

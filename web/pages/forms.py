@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from events import numbers
 from events.accounts import ROLES
 from events.errors import Invalid
 from events.i18n import N_
@@ -144,10 +145,10 @@ def event_field_errors(error: Invalid, raw: dict[str, Any]) -> dict[str, str]:
 
 
 def parse_days(value: str | None) -> int:
-    text = (value or "").strip()
-    if not text.isdigit():
+    days = numbers.whole(value or "")
+    if days is None:
         raise Invalid(_("请填写间隔天数"), {"days": _("请填写 1 到 366 之间的整数")})
-    return int(text)
+    return days
 
 
 def state_badge(row: dict, at: datetime | None = None) -> tuple[str, str]:
@@ -177,17 +178,17 @@ def counts(row: dict) -> dict[str, int]:
 
 def user_create_values(data: dict[str, str]) -> dict[str, str]:
     return {
-        "username": (data.get("username") or "").strip()[:64],
-        "display_name": (data.get("display_name") or "").strip()[:100],
+        "username": (data.get("username") or "").strip(),
+        "display_name": (data.get("display_name") or "").strip(),
         "role": (data.get("role") or "").strip(),
-        "password": (data.get("password") or "")[:300],
+        "password": data.get("password") or "",
     }
 
 
 def user_edit_values(data: dict[str, str]) -> dict[str, Any]:
     return {
         "role": (data.get("role") or "").strip(),
-        "display_name": (data.get("display_name") or "").strip()[:100],
+        "display_name": (data.get("display_name") or "").strip(),
         "active": checked(data, "active"),
-        "password": (data.get("password") or "")[:300] or None,
+        "password": data.get("password") or None,
     }

@@ -14,6 +14,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from events import numbers
 from events import registration_admin as admin
 from events.errors import Conflict, Invalid
 from events.i18n import N_
@@ -43,11 +44,11 @@ def _filters(values: dict[str, Any]) -> dict[str, Any]:
     """The list's filters from a query or a form: status, search text, page."""
     status = values.get("status")
     text = str(values.get("q") or "").strip()[:SEARCH_MAX]
-    number = str(values.get("page") or "1")
+    number = numbers.whole(str(values.get("page") or "1"))
     return {
         "status": status if status in admin.STATUSES else None,
         "q": text or None,
-        "page": int(number) if number.isdigit() and 0 < int(number) <= 10_000 else 1,
+        "page": number if number is not None and 0 < number <= 10_000 else 1,
     }
 
 
@@ -78,7 +79,7 @@ async def list_page(
     editable = event["status"] == "published" and event["ends_at"] > now()
     moving = request.query_params.get("move")
     mover = None
-    if editable and moving and moving.isdigit():
+    if editable and numbers.is_digits(moving):
         mover = next((row for row in listing["rows"] if str(row["id"]) == moving), None)
     done = request.query_params.get("done")
     return page(
@@ -127,9 +128,9 @@ def _question_rows(questions: list[dict]) -> list[dict[str, Any]]:
 
 def _submitted_rows(data: dict[str, str]) -> list[dict[str, Any]]:
     """The question rows as typed; `rows` says how many the form had."""
-    count = (data.get("rows") or "").strip()
+    count = numbers.whole(data.get("rows") or "") or 0
     rows = []
-    for index in range(min(int(count), admin.MAX_QUESTIONS + BLANK_ROWS) if count.isdigit() else 0):
+    for index in range(min(count, admin.MAX_QUESTIONS + BLANK_ROWS)):
         prefix = f"q{index}_"
         rows.append(
             {
@@ -156,7 +157,7 @@ def _to_service(rows: list[dict[str, Any]]) -> tuple[list[dict], list[int]]:
             "kind": row["kind"],
             "options": row["options"].split("\n"),
             "required": row["required"],
-            "id": int(row["id"]) if row["id"].isdigit() else None,
+            "id": numbers.whole(row["id"]),
         }
         questions.append(question)
         origin.append(index)
@@ -254,13 +255,13 @@ class ManageRegistrationsController(Controller):
         registration_id: FromPath[int],
         data: FormData,
     ) -> Template | Redirect:
-        target = (data.get("to_event") or "").strip()
-        if not target.isdigit():
+        target = numbers.whole(data.get("to_event") or "")
+        if target is None:
             message = _("请选择要移到的活动")
             return await list_page(request, event_id, _filters(data), message, 422)
 
         async def action():
-            await admin.move(registration_id, int(target), request.user, event_id)
+            await admin.move(registration_id, target, request.user, event_id)
 
         return await self._act(request, event_id, data, "moved", action)
 
@@ -280,8 +281,9 @@ class ManageRegistrationsController(Controller):
             errors = {}
             for key, message in error.fields.items():
                 index, _dot, field = key.partition(".")
-                if index.isdigit() and int(index) < len(origin):
-                    errors[f"q{origin[int(index)]}_{field}"] = message
+                at = numbers.whole(index)
+                if at is not None and at < len(origin):
+                    errors[f"q{origin[at]}_{field}"] = message
                 else:
                     errors["form"] = message
             return await questions_page(
