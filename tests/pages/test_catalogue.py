@@ -1,9 +1,13 @@
 """The public catalogue and event pages, as a phone would fetch them."""
 
+import re
 from datetime import datetime, timedelta
+
+import pytest
 
 from events import scheduling
 from events.timeutil import TZ
+from web.pages import catalogue as catalogue_page
 
 
 def at(days, hour=14):
@@ -158,3 +162,84 @@ async def test_public_event_list_is_gzipped_once(client):
     # httpx undoes one layer: what is left must be JSON, not a second gzip stream.
     body = response.content
     assert json.loads(body)["items"], gzip
+
+
+def card_titles(html: str) -> list[str]:
+    return re.findall(r'<span class="title">(.*?)</span>', html)
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "", "1.5", "²", "1e3"])
+async def test_a_bad_page_number_is_page_one(client, monkeypatch, page):
+    monkeypatch.setattr(catalogue_page, "PAGE_SIZE", 2)
+    for day in (1, 2, 3):
+        await make_event(
+            title=f"讲座 {day}", starts_at=at(day), ends_at=at(day) + timedelta(hours=2)
+        )
+    response = await client.get("/", params={"kind": "lecture", "page": page})
+    assert response.status_code == 200, response.text
+    assert card_titles(response.text) == ["讲座 1", "讲座 2"]
+    assert "上一页" not in response.text and "page=2" in response.text
+
+
+@pytest.mark.parametrize("page", ["3", "99", "10000", "9" * 40])
+async def test_a_page_past_the_end_is_the_last_page(client, monkeypatch, page):
+    monkeypatch.setattr(catalogue_page, "PAGE_SIZE", 2)
+    for day in (1, 2, 3):
+        await make_event(
+            title=f"讲座 {day}", starts_at=at(day), ends_at=at(day) + timedelta(hours=2)
+        )
+    response = await client.get("/", params={"kind": "lecture", "page": page})
+    assert response.status_code == 200, response.text
+    assert card_titles(response.text) == ["讲座 3"]
+    assert 'href="/?kind=lecture&amp;page=1"' in response.text  # 上一页 from the last page
+    assert "下一页" not in response.text
+    nothing = await client.get("/", params={"q": "不存在的活动", "page": page})
+    assert nothing.status_code == 200 and "没有符合条件的活动" in nothing.text
+
+
+async def test_search_button_and_clear_keep_the_tab(client):
+    await make_event()
+    await make_event(title="往期讲座", starts_at=at(-20), ends_at=at(-20) + timedelta(hours=2))
+    home = (await client.get("/")).text
+    assert '<button class="button primary" type="submit">搜索</button>' in home
+    assert ">清除<" not in home  # no filter set: nothing to clear
+    past = (await client.get("/", params={"past": "true"})).text
+    assert "往期讲座" in past and ">清除<" not in past
+    searched = (await client.get("/", params={"past": "true", "q": "往期"})).text
+    assert "往期讲座" in searched
+    assert '<a class="button" href="/?past=true">清除</a>' in searched  # stays on 往期活动
+    # The tabs keep the words searched for.
+    assert 'href="/?q=%E5%BE%80%E6%9C%9F"' in searched
+    assert 'href="/?q=%E5%BE%80%E6%9C%9F&amp;past=true" aria-current="page"' in searched
+    upcoming = (await client.get("/", params={"q": "人工智能"})).text
+    assert '<a class="button" href="/">清除</a>' in upcoming
+    assert 'href="/?q=%E4%BA%BA%E5%B7%A5%E6%99%BA%E8%83%BD&amp;past=true"' in upcoming
+
+
+async def test_the_share_link_is_on_the_page_without_javascript(client):
+    event = await make_event()
+    html = (await client.get(f"/events/{event['id']}")).text
+    box = re.search(r'<p class="share-fallback">.*?</p>', html, re.S)
+    assert box, "the link box is hidden or missing"
+    url = f"http://testserver.local/events/{event['id']}"
+    assert f'id="share-url" type="url" readonly value="{url}"' in box.group(0)
+    # The button that needs share.js is hidden until the script shows it.
+    assert re.search(r"<button[^>]*data-share hidden", html)
+    assert "📅" not in html and "🔗" not in html
+    assert html.count('class="icon" aria-hidden="true"') == 2
+
+
+async def test_a_cancelled_event_offers_no_calendar_or_sharing(client):
+    event = await make_event()
+    await scheduling.update_event(event["id"], {"status": "cancelled"}, actor=None)
+    html = (await client.get(f"/events/{event['id']}")).text
+    assert "本活动已取消。" in html
+    for gone in ("加入日历", "分享活动", "calendar.ics", "share-url", "share.js"):
+        assert gone not in html, gone
+
+
+async def test_times_do_not_break_inside_a_range(client):
+    event = await make_event()
+    html = (await client.get(f"/events/{event['id']}")).text
+    assert '<span class="nowrap">14:00–16:00</span>' in html
+    assert '<span class="nowrap">14:00–16:00</span>' in (await client.get("/")).text

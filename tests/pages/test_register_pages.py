@@ -175,12 +175,12 @@ async def test_full_event_with_waitlist_offers_the_waitlist(client, make_event):
     assert "现在提交将登记候补" in page and "提交，登记候补" in page
     token = await register_through_form(client, event["id"], phone="13900000002")
     ticket = (await client.get(f"/t/{token}")).text
-    assert "候补第 1 位" in ticket and "<svg" not in ticket
+    assert "候补第 1 位" in ticket and '<svg role="img"' not in ticket
 
 
 async def test_registration_not_yet_open_or_closed(client, make_event):
-    start = datetime.now().astimezone() + timedelta(days=20)
-    later = await make_event(registration_opens_at=(start - timedelta(days=5)).isoformat())
+    opens = datetime.now().astimezone() + timedelta(days=5)  # the event is in 10 days
+    later = await make_event(registration_opens_at=opens.isoformat())
     page = (await form_page(client, later["id"])).text
     assert "报名尚未开始" in page and 'name="phone"' not in page
     refused = await submit(client, later["id"])
@@ -254,7 +254,7 @@ async def test_ticket_page_for_each_status(client, make_event):
     code = tickets.manual_code(ticket["id"])
     assert f'id="manual-code">{code}</strong>' in text  # what staff type when a scan fails
     queued = (await client.get(f"/t/{waiting}")).text
-    assert "候补第 1 位" in queued and "<svg" not in queued and "递补成功后" in queued
+    assert "候补第 1 位" in queued and '<svg role="img"' not in queued and "递补成功后" in queued
     assert (await client.get("/t/not-a-real-token-at-all")).status_code == 404
 
 
@@ -274,9 +274,11 @@ async def test_cancel_via_the_page_asks_first_then_promotes_the_next(client, mak
     )
     assert done.status_code == 303 and done.headers["location"] == f"/t/{holder}"
     cancelled = (await client.get(f"/t/{holder}")).text
-    assert "已取消" in cancelled and "<svg" not in cancelled and "/cancel" not in cancelled
+    assert (
+        "已取消" in cancelled and '<svg role="img"' not in cancelled and "/cancel" not in cancelled
+    )
     promoted = (await client.get(f"/t/{waiting}")).text
-    assert "报名成功" in promoted and "<svg" in promoted
+    assert "报名成功" in promoted and '<svg role="img"' in promoted
     assert (await client.get(f"/t/{holder}/cancel", follow_redirects=False)).status_code == 303
 
 
@@ -338,7 +340,7 @@ async def test_scan_page_of_a_cancelled_ticket(client, make_event):
     ],
 )
 async def test_event_page_has_the_right_button(client, make_event, state, button):
-    soon = (datetime.now().astimezone() + timedelta(days=10)).isoformat()
+    soon = (datetime.now().astimezone() + timedelta(days=5)).isoformat()  # event: in 10 days
     change = {
         "waitlist": {"capacity": 1},
         "full": {"capacity": 1, "waitlist": False},
@@ -372,3 +374,57 @@ async def test_registrations_through_the_form_are_rate_limited(client, make_even
     await register_through_form(client, first["id"])
     limited = await submit(client, second["id"])
     assert limited.status_code == 429 and "尝试次数过多" in limited.text
+
+
+async def test_a_family_party_too_big_is_one_error_for_both_counts(client, make_event):
+    event = await make_event(family=True, max_party_size=3)
+    response = await submit(client, event["id"], adults="3", children="2")
+    assert response.status_code == 422, response.text
+    page = response.text
+    assert page.count('class="field-error"') == 1  # once for the group, not over one column
+    assert error_of(page, "children") == "成人+儿童共 5 人，每单最多 3 人"
+    group = page[page.index('<fieldset class="field group party') : page.index("</fieldset>")]
+    assert group.index('id="f-children-error"') < group.index('class="grid2"')
+    for field in ("adults", "children"):
+        tag = control(page, field)
+        assert 'aria-invalid="true"' in tag, field
+        assert 'aria-describedby="f-party-hint f-children-error"' in tag, field
+    assert '<a href="#f-adults">参加人数：成人+儿童共 5 人，每单最多 3 人</a>' in page
+    assert await Registration.count() == 0
+
+
+async def test_a_family_count_error_names_its_select(client, make_event):
+    event = await make_event(family=True, max_party_size=3)
+    response = await submit(client, event["id"], adults="两", children="0")
+    assert response.status_code == 422, response.text
+    assert error_of(response.text, "adults") == "成人：请填写整数"
+    assert 'aria-describedby="f-party-hint f-adults-error"' in control(response.text, "adults")
+    assert "aria-invalid" not in control(response.text, "children")
+
+
+async def test_the_waitlist_promise_says_how_it_moves(client, make_event):
+    event = await make_event(capacity=1)
+    await register_through_form(client, event["id"])
+    rule = "空出的名额不够前一单的人数时，人数合适的后一单先递补"
+    assert rule in (await form_page(client, event["id"])).text
+    assert rule in (await client.get(f"/events/{event['id']}")).text
+    waiting = await register_through_form(client, event["id"], phone="13900000002")
+    assert rule in (await client.get(f"/t/{waiting}")).text
+
+
+async def test_a_cancelled_ticket_no_longer_asks_to_keep_its_link(client, make_event):
+    event = await make_event(organizer_unit="拱墅区科协")
+    token = await register_through_form(client, event["id"])
+    page = (await client.get(f"/t/{token}")).text
+    assert "请保管好本页链接" in page and "拱墅区科协" in page  # who to contact
+    assert '<span class="nowrap">' in page and "📅" not in page
+    await client.post(f"/t/{token}/cancel", data={"_csrf_token": client.cookies["csrftoken"]})
+    cancelled = (await client.get(f"/t/{token}")).text
+    assert "这张报名已取消" in cancelled
+    assert "请保管好本页链接" not in cancelled and "加入日历" not in cancelled
+
+
+async def test_privacy_page_says_whom_to_ask_and_what_cancelling_keeps(client, db):
+    page = (await client.get("/privacy")).text
+    assert "“主办”一栏" in page and 'href="/me"' in page
+    assert "已取消的报名记录会保留" in page and "活动结束 180 天后删除或匿名化" in page

@@ -18,12 +18,28 @@ from events.i18n import gettext as _
 from events.kinds import KINDS, PROGRAMMES, STREETS
 from events.timeutil import day_start, now, today
 from web import caching
+from web.api.registrations import base_url
 from web.context import LANG_COOKIE
 from web.templating import render
 
 PER_PROGRAMME = 6
 PAGE_SIZE = 40
+MAX_PAGE = 10_000
 WHEN_CHOICES = ("week", "month", "30d")
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for: 1 for anything but a positive whole number; at most MAX_PAGE."""
+    digits = (raw or "").strip().lstrip("0")
+    if not (digits.isascii() and digits.isdigit()):  # also "", "0", "-1", "abc", "²"
+        return 1
+    return MAX_PAGE if len(digits) > len(str(MAX_PAGE)) else min(int(digits), MAX_PAGE)
+
+
+def catalogue_url(**params) -> str:
+    """`/` with the given query parameters, leaving out empty ones."""
+    query = {key: ("true" if value is True else value) for key, value in params.items() if value}
+    return "/?" + urlencode(query) if query else "/"
 
 
 def _window(when: str | None) -> tuple:
@@ -80,15 +96,17 @@ class CatalogueController(Controller):
         request: Request,
         kind: FromQuery[str | None] = None,
         street: FromQuery[str | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        q: FromQuery[str | None] = None,
         when: FromQuery[str | None] = None,
-        past: FromQuery[bool] = False,
-        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+        past: FromQuery[str | None] = None,
+        page: FromQuery[str | None] = None,
     ) -> Response:
         kind = kind if kind in KINDS else None
         street = street if street in STREETS else None
         when = when if when in WHEN_CHOICES else None
-        q = (q or "").strip() or None
+        q = (q or "")[:100].strip() or None  # the search box takes 100 characters
+        past = (past or "").strip().lower() in ("true", "1", "yes", "on")
+        page = page_number(page)  # a bad page is page 1; one past the end, the last
         key = ("catalogue", current_locale.get(), kind, street, q, when, past, page)
         filters = {"kind": kind, "street": street, "q": q, "when": when, "past": past}
         start_from, start_to = _window(when)
@@ -106,8 +124,14 @@ class CatalogueController(Controller):
 
         async def build() -> str:
             more = False
+            shown = page
             if listing:
                 rows = await rows_for(kind=kind, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+                if not rows and page > 1:
+                    # Past the end: show the last page there is (page 1 when nothing matches).
+                    earlier = await rows_for(kind=kind, limit=(page - 1) * PAGE_SIZE)
+                    shown = max((len(earlier) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+                    rows = earlier[(shown - 1) * PAGE_SIZE :]
                 groups = [(None, rows[:PAGE_SIZE], None)]
                 more = len(rows) > PAGE_SIZE
             else:
@@ -125,12 +149,16 @@ class CatalogueController(Controller):
                 kinds=KINDS,
                 streets=STREETS,
                 listing=listing,
-                page=page,
+                # A filter the visitor set (the 往期活动 tab is not one): 清除 shows only then.
+                filtered=bool(kind or street or q or when),
+                page=shown,
                 more=more,
                 badge=seats_badge,
-                page_url=lambda **change: (
-                    "/?" + urlencode({k: v for k, v in {**filters, **change}.items() if v})
-                ),
+                page_url=lambda **change: catalogue_url(**{**filters, **change}),
+                # The tabs keep what was searched for; a time window only applies upcoming.
+                upcoming_url=catalogue_url(kind=kind, street=street, q=q, when=when),
+                past_url=catalogue_url(kind=kind, street=street, q=q, past=True),
+                clear_url=catalogue_url(past=past),
                 path="/",
             )
 
@@ -149,6 +177,7 @@ class CatalogueController(Controller):
                 badge=seats_badge(row),
                 state=scheduling.registration_state(row),
                 seats_left=max(row["capacity"] - row["confirmed"], 0),
+                share_url=f"{base_url(request)}/events/{event_id}",
                 path=f"/events/{event_id}",
             )
 
@@ -175,7 +204,7 @@ class CatalogueController(Controller):
         calendar.add_component(item)
         return Response(
             calendar.to_ical(),
-            media_type="text/calendar; charset=utf-8",
+            media_type="text/calendar",  # Litestar adds the charset
             headers={"Content-Disposition": f'attachment; filename="event-{row["id"]}.ics"'},
         )
 
