@@ -624,7 +624,9 @@ async def door_events(moment: datetime | None = None) -> dict[str, list[dict]]:
 async def walk_in(event_id: int, raw: dict, staff: dict, device: Any = "") -> dict:
     """代报名: staff register someone at the door (seats left only) and check them in at
     once. {registration, answer}; `EventFull` / `RegistrationClosed` / `Invalid` otherwise."""
-    await event_for_door(event_id)
+    event = await event_for_door(event_id)
+    if local(now()).date() < local(event["starts_at"]).date():
+        raise registrations.RegistrationClosed(_("代报名在活动当天开放"))
     created = await registrations.register(
         event_id, raw, source="walk_in", actor=staff, at_door=True
     )

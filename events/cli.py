@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from events import db
 from events.errors import DomainError
+from events.settings import get_settings
 
 
 def _run(coro):
@@ -78,6 +80,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(demo.login_banner())
 
     _run(prepare())
+    if not get_settings().base_url:
+        # Pages take their links from the request; messages are sent with no request at hand,
+        # so they use the address this server listens on (workers inherit the variable).
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
+        served = f"http://{host}:{args.port}"
+        os.environ["EVENTS_SERVED_AT"] = served
+        print(
+            f"注意：未设置 EVENTS_BASE_URL，短信和邮件中的链接将使用 {served}；"
+            "正式环境请设置为对外网址 (EVENTS_BASE_URL is not set: links in messages use "
+            f"{served})",
+            file=sys.stderr,
+        )
     uvicorn.run(
         "web.app:create_app",
         factory=True,

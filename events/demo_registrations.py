@@ -52,7 +52,8 @@ QUESTIONS = {
         False,
         "人工智能大模型应用 生物医药中试 新材料 智能制造 算力服务 数字医疗 成果评估".split(),
     ),
-    "study_trip": ("孩子年龄", True, [f"{age} 岁" for age in range(6, 13)]),
+    # not required: a family may come with no child (0 children is allowed)
+    "study_trip": ("孩子年龄（多个孩子时选最小的）", False, [f"{age} 岁" for age in range(6, 13)]),
 }
 POPULAR = ("lecture", "study_trip")
 PARTIES = {1: ((1,), (1,)), 2: ((1, 2), (6, 4)), 3: ((1, 2, 3), (5, 4, 2))}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 import queue
 import re
@@ -188,13 +189,22 @@ def _company(event: dict | None) -> bool:
     return event is None or bool(event.get("ask_company"))
 
 
+async def export_questions(event_id: int) -> list[dict]:
+    """The event's registration questions (not removed ones), in the form's order: one column
+    each in the registrant export."""
+    from events.registration_form import questions_of
+
+    return await questions_of(event_id)
+
+
 def registrant_columns(
-    unmasked: bool = False, event: dict | None = None
+    unmasked: bool = False, event: dict | None = None, questions: list[dict] | tuple = ()
 ) -> list[tuple[str, int, str]]:
     """The registrant sheet's columns; adults/children only for a parent-child event and the
-    company only for an event that asks for it (all of them when `event` is None)."""
+    company only for an event that asks for it (all of them when `event` is None); then one
+    column per question of `export_questions`."""
     columns = [
-        (_("编号"), 8, "int"),
+        (_("编号"), 8, "id"),
         (_("姓名"), 14, "text"),
         (_("手机号") if unmasked else _("手机号（隐去中间四位）"), 16, "text"),
         (_("人数"), 6, "int"),
@@ -209,17 +219,37 @@ def registrant_columns(
         (_("报名时间"), 17, "datetime"),
         (_("签到时间"), 17, "datetime"),
         (_("来源"), 8, "text"),
+        *((question["label"], 20, "text") for question in questions),
     ]
+
+
+def _answer_cells(answers: Any, questions: list[dict] | tuple) -> list[str]:
+    """A registration's answers in the questions' order (several choices joined by 、)."""
+    if isinstance(answers, str):
+        try:
+            answers = json.loads(answers or "{}")
+        except ValueError:
+            answers = {}
+    if not isinstance(answers, dict):
+        answers = {}
+    cells = []
+    for question in questions:
+        value = answers.get(str(question["id"]), "")
+        cells.append("、".join(map(str, value)) if isinstance(value, list) else str(value or ""))
+    return cells
 
 
 SOURCES = {"web": N_("网页"), "api": N_("接口"), "walk_in": N_("现场"), "organizer": N_("主办方")}
 
 
 async def registrant_rows(
-    event_id: int, unmasked: bool = False, event: dict | None = None
+    event_id: int,
+    unmasked: bool = False,
+    event: dict | None = None,
+    questions: list[dict] | tuple = (),
 ) -> AsyncIterator[list]:
     """Every registration of the event in order of arrival, read BATCH rows at a time, in
-    the columns of `registrant_columns(unmasked, event)`."""
+    the columns of `registrant_columns(unmasked, event, questions)`."""
     party_detail, company = _party_detail(event), _company(event)
     statuses = {key: _(label) for key, label in REGISTRATION_STATUS.items()}
     sources = {key: _(label) for key, label in SOURCES.items()}
@@ -228,7 +258,9 @@ async def registrant_rows(
     while True:
         rows = await Registration.raw(
             "SELECT id, name, phone, party_size, adults, children, company, status,"
-            " created_at, checked_in_at, source FROM registration"
+            " created_at, checked_in_at, source"
+            + (", answers" if questions else "")
+            + " FROM registration"
             " WHERE event = {} AND id > {} ORDER BY id LIMIT {}",
             event_id,
             last,
@@ -252,6 +284,8 @@ async def registrant_rows(
                 minutes(row["checked_in_at"]),
                 sources.get(source, source),
             ]
+            if questions:
+                values += _answer_cells(row["answers"], questions)
             yield values
         if len(rows) < BATCH:
             return
@@ -266,7 +300,7 @@ async def csv_stream(columns: list, rows: AsyncIterator[list]) -> AsyncIterator[
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow([header for header, _width, _kind in columns])
+    writer.writerow([inert(header) for header, _width, _kind in columns])  # labels are user text
     times = _Memo(_minute_text)
     async for row in rows:
         writer.writerow([_cell_text(value, times) for value in row])
@@ -318,7 +352,8 @@ class _Sheet:
         self.sheet.freeze_panes(1, 0)
         self.row = 1
         styles = {
-            kind: f' s="{formats[kind]._get_xf_index()}"' for kind in ("int", "datetime", "percent")
+            kind: f' s="{formats[kind]._get_xf_index()}"'
+            for kind in ("int", "id", "datetime", "percent")
         }
         self._serials = _Memo(_serial_text)
         self._cells = [
@@ -376,6 +411,7 @@ def _book(path: str):
             {"bold": True, "bg_color": "#E8F0EC", "border": 1, "text_wrap": True}
         ),
         "int": book.add_format({"num_format": "#,##0"}),
+        "id": book.add_format({"num_format": "0"}),  # 8287, as in the check-in code 8287-…
         "percent": book.add_format({"num_format": "0.0%"}),
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
     }

@@ -9,6 +9,7 @@ and promotion e-mails carry the event as an `.ics` attachment.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from string import Formatter
@@ -40,6 +41,9 @@ def sms_templates() -> dict[str, str]:
         "promoted": _("{name}，您已由候补转为正式报名：{title}，{time}，{venue}。电子票：{link}"),
         "cancelled": _("{name}，您已取消报名：{title}（{time}）。"),
         "cancelled_reason": _("{name}，主办方取消了您的报名：{title}（{time}）。原因：{reason}"),
+        "cancelled_by_organizer": _(
+            "{name}，主办方取消了您的报名：{title}（{time}）。如有疑问请联系主办单位。"
+        ),
         "event_cancelled": _("{name}，很抱歉，活动“{title}”（{time}）已取消，您的报名随之取消。"),
         "reminder": _("{name}，提醒您明天参加：{title}，{time}，{venue}。入场请出示电子票：{link}"),
         "code": _("您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"),
@@ -79,7 +83,8 @@ class Email:
 
 
 def base_url() -> str:
-    return get_settings().base_url or DEFAULT_BASE_URL
+    """Links in messages: EVENTS_BASE_URL, else the address `events serve` listens on."""
+    return get_settings().base_url or os.environ.get("EVENTS_SERVED_AT") or DEFAULT_BASE_URL
 
 
 def ticket_link(token: str) -> str:
@@ -124,7 +129,11 @@ def details(payload: dict[str, Any] | str, event: dict | None = None) -> dict[st
 
 def template_code(kind: str, values: dict[str, Any]) -> str:
     """The SMS template of a message: the kind, or its variant (an organizer's reason)."""
-    return "cancelled_reason" if kind == "cancelled" and values.get("reason") else kind
+    if kind == "cancelled" and values.get("reason"):
+        return "cancelled_reason"
+    if kind == "cancelled" and values.get("by") == "organizer":
+        return "cancelled_by_organizer"
+    return kind
 
 
 def _params(values: dict[str, Any]) -> dict[str, str]:

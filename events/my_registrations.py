@@ -182,7 +182,8 @@ async def end_session(raw: str | None) -> None:
 
 
 async def registrations_of(phone: str) -> list[dict]:
-    """The phone's registrations, newest first, each with its event and waitlist position."""
+    """The phone's registrations (the LIST_LIMIT newest), each with its event and waitlist
+    position: events still to come first, soonest first; then past ones, latest first."""
     rows = (
         await Registration.select(
             Registration.id,
@@ -205,6 +206,10 @@ async def registrations_of(phone: str) -> list[dict]:
         .order_by(Registration.id, ascending=False)
         .limit(LIST_LIMIT)
     )
+    moment = now()
+    upcoming = sorted((r for r in rows if r["ends_at"] > moment), key=lambda r: r["starts_at"])
+    past = sorted((r for r in rows if r["ends_at"] <= moment), key=lambda r: r["starts_at"])
+    rows = upcoming + past[::-1]
     for row in rows:
         row["waitlist_position"] = (
             await waitlist_position(row["event"], row["seq"])

@@ -439,7 +439,11 @@ async def cancel(ticket_token: str, by: str = "self", actor=None, reason: str = 
             registration,
             # The event is part of the key: a moved registration may reuse a seq number.
             dedupe=f"{registration['event']}:{registration['id']}:{registration['seq']}",
-            payload={**_payload(event, registration), **({"reason": reason} if reason else {})},
+            payload={
+                **_payload(event, registration),
+                **({"reason": reason} if reason else {}),
+                **({"by": by} if by != "self" else {}),
+            },
         )
         await audit.record(
             actor,

@@ -123,7 +123,8 @@ def exception_handler(request: Request, exc: Exception) -> Response:
             {"code": code, "detail": detail, **extra}, status_code=status, headers=headers
         )
     if status == 401 and request.method == "GET":
-        return Redirect(path=f"/login?next={quote(request.url.path)}")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path=f"/login?next={quote(target, safe='/')}")
     fallback = N_("出错了")
     title = _(PAGE_MESSAGES.get(status, fallback))
     return Template(

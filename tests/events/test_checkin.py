@@ -19,8 +19,17 @@ async def staff(db):
     return await make_user("staff")
 
 
+async def started(event: dict) -> dict:
+    """The event moved to have begun half an hour ago (walk-ins are taken on its day)."""
+    start = datetime.now(TZ).replace(microsecond=0) - timedelta(minutes=30)
+    await Event.update({Event.starts_at: start, Event.ends_at: start + timedelta(hours=2)}).where(
+        Event.id == event["id"]
+    )
+    return event
+
+
 async def test_walk_in_takes_a_seat_and_is_checked_in_at_once(staff):
-    event = await make_event(capacity=3, max_party_size=2)
+    event = await started(await make_event(capacity=3, max_party_size=2))
     done = await checkin.walk_in(
         event["id"], {"name": "王阿姨", "phone": "", "party_size": 2}, staff
     )
@@ -162,10 +171,19 @@ async def test_checked_in_people_on_the_event_row_follow_every_workflow(staff):
     assert await _counters_match(event["id"])
     await admin.move(c["id"], other["id"], staff)  # (a checked-in person cannot be moved)
     assert await _counters_match(event["id"], other["id"])
+    await started(other)
     await checkin.walk_in(other["id"], {"name": "丁", "phone": phone(9)}, staff)
     assert await _counters_match(event["id"], other["id"])
     await scheduling.update_event(other["id"], {"status": "cancelled"}, staff)
     assert await _counters_match(event["id"], other["id"])
+
+
+async def test_walk_in_before_the_event_day_is_refused(staff):
+    event = await make_event()  # in five days
+    with pytest.raises(Conflict) as early:
+        await checkin.walk_in(event["id"], {"name": "提前", "phone": phone(1)}, staff)
+    assert early.value.code == "closed"
+    assert await Registration.count() == 0
 
 
 async def test_a_refused_upload_records_nothing(staff):

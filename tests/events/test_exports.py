@@ -171,3 +171,42 @@ def test_cell_texts_of_aware_times_follow_their_own_clock():
     assert exports._cell_text(here, times) == "2026-03-01 10:00"
     assert exports._cell_text(there, times) == "2026-03-01 02:00"
     assert exports._cell_text(datetime(2026, 3, 1, 10, 0), times) == "2026-03-01 10:00"
+
+
+async def test_registrant_export_has_a_column_per_question(db):
+    from events import registration as reg
+    from events import registration_admin
+    from tests.events.test_registration import make_event
+
+    event = await make_event(capacity=10)
+    await registration_admin.set_questions(
+        event["id"],
+        [
+            {"label": "=您的单位？", "kind": "text", "options": [], "required": False},
+            {"label": "方向", "kind": "multiple", "options": ["AI", "生物"], "required": False},
+        ],
+        None,
+    )
+    questions = await exports.export_questions(event["id"])
+    first, second = (str(q["id"]) for q in questions)
+    await reg.register(
+        event["id"],
+        {"name": "甲", "phone": "13900000001", "answers": {first: "运河", second: ["AI", "生物"]}},
+    )
+    await reg.register(event["id"], {"name": "乙", "phone": "13900000002"})
+    columns = exports.registrant_columns(False, event, questions)
+    assert [header for header, _w, _k in columns][-2:] == ["=您的单位？", "方向"]
+    assert columns[0][2] == "id"  # 8287, not 8,287
+    rows = [row async for row in exports.registrant_rows(event["id"], False, event, questions)]
+    assert [row[-2:] for row in rows] == [["运河", "AI、生物"], ["", ""]]
+    assert [len(row) for row in rows] == [len(columns)] * 2
+    body = b"".join(
+        [
+            chunk
+            async for chunk in exports.csv_stream(
+                columns, exports.registrant_rows(event["id"], False, event, questions)
+            )
+        ]
+    ).decode("utf-8-sig")
+    header = body.splitlines()[0]
+    assert header.endswith(",'=您的单位？,方向")  # a label is never a live formula

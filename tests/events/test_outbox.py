@@ -260,6 +260,16 @@ def test_texts_name_the_ticket_link_waitlist_place_and_only_their_parameters():
     )
     assert by_organizer.template_code == "cancelled_reason"
     assert by_organizer.params["reason"] == "场地检修" and "link" not in by_organizer.params
+    # without a reason an organizer's cancel still says who cancelled; the person's own doesn't
+    no_reason = message_text.render_sms(
+        "cancelled", {"name": "李四", "event_title": "研学", "by": "organizer"}
+    )
+    assert no_reason.template_code == "cancelled_by_organizer"
+    assert "主办方取消了您的报名" in message_text.sms_text(
+        no_reason.template_code, no_reason.params
+    )
+    own = message_text.render_sms("cancelled", {"name": "李四", "event_title": "研学"})
+    assert "您已取消报名" in message_text.sms_text(own.template_code, own.params)
     moved = message_text.render_email("confirmed", {"event_title": "研学", "moved_from": "旧场"})
     assert "旧场" in moved.body and not moved.attachments  # no time known: no .ics
 

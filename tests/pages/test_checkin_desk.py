@@ -43,6 +43,7 @@ async def move_to_past(event_id: int, hours_ago: int = 3) -> datetime:
 
 async def test_walk_in_registers_checks_in_and_shows_the_manual_code(client, db):
     event = await make_event(capacity=5, max_party_size=3)
+    await move_to_past(event["id"], hours_ago=0)  # walk-ins are taken on the event's day
     await login(client, "staff")
     form = await client.get(f"/checkin/{event['id']}/walk-in")
     assert form.status_code == 200
@@ -53,8 +54,13 @@ async def test_walk_in_registers_checks_in_and_shows_the_manual_code(client, db)
         f"/checkin/{event['id']}/walk-in",
         {"name": "王阿姨", "phone": "", "party_size": "2"},
     )
-    assert done.status_code == 200, done.text
+    # saved, then redirected to the result: reloading it registers nobody again
+    assert done.status_code == 303, done.text
     row = await Registration.select().first()
+    assert done.headers["location"] == f"/checkin/{event['id']}/walk-in?done={row['id']}"
+    done = await client.get(done.headers["location"])
+    assert (await client.get(done.url)).status_code == 200  # reloaded
+    assert await Registration.count() == 1
     assert row["status"] == "confirmed" and row["source"] == "walk_in"
     assert row["phone"] is None and row["checked_in_at"] is not None
     page = done.text
@@ -67,6 +73,7 @@ async def test_walk_in_registers_checks_in_and_shows_the_manual_code(client, db)
 async def test_walk_in_when_full_says_how_many_seats_are_left_and_keeps_the_form(client, db):
     event = await make_event(capacity=3, max_party_size=2)
     await person(event["id"], "甲", 1, party_size=2)
+    await move_to_past(event["id"], hours_ago=0)
     await login(client, "staff")
     refused = await post_form(
         client,
@@ -92,6 +99,7 @@ async def test_walk_in_after_the_event_ended_is_refused(client, db):
 
 async def test_walk_in_bad_input_is_shown_next_to_the_field_with_values_kept(client, db):
     event = await make_event(max_party_size=2)
+    await move_to_past(event["id"], hours_ago=0)
     await login(client, "staff")
     bad = await post_form(
         client,
@@ -107,6 +115,7 @@ async def test_walk_in_bad_input_is_shown_next_to_the_field_with_values_kept(cli
 
 async def test_walk_in_family_event_and_html_in_the_name_is_escaped(client, db):
     event = await make_event(family=True, max_party_size=3)
+    await move_to_past(event["id"], hours_ago=0)
     await login(client, "staff")
     form = await client.get(f"/checkin/{event['id']}/walk-in")
     assert 'name="adults"' in form.text and 'name="children"' in form.text
@@ -116,10 +125,29 @@ async def test_walk_in_family_event_and_html_in_the_name_is_escaped(client, db):
         f"/checkin/{event['id']}/walk-in",
         {"name": name, "phone": phone(3), "adults": "1", "children": "2"},
     )
-    assert done.status_code == 200
+    assert done.status_code == 303
+    done = await client.get(done.headers["location"])
     assert name not in done.text and str(escape(name)) in done.text
     sheet = await client.get(f"/checkin/{event['id']}/sheet")
     assert name not in sheet.text and str(escape(name)) in sheet.text
+
+
+async def test_walk_in_before_the_event_day_is_refused(client, db):
+    event = await make_event()  # in five days
+    await login(client, "staff")
+    refused = await post_form(client, f"/checkin/{event['id']}/walk-in", {"name": "提前"})
+    assert refused.status_code == 409 and "代报名在活动当天开放" in refused.text
+    assert await Registration.count() == 0
+
+
+async def test_walk_in_result_of_another_event_or_an_online_registration_is_not_shown(client, db):
+    event = await make_event()
+    online = await person(event["id"], "线上", 1)
+    await login(client, "staff")
+    page = await client.get(f"/checkin/{event['id']}/walk-in?done={online['id']}")
+    assert page.status_code == 200 and "已报名并签到" not in page.text
+    odd = await client.get(f"/checkin/{event['id']}/walk-in?done=²")
+    assert odd.status_code == 200 and "已报名并签到" not in odd.text
 
 
 # ---- 签到表 ---------------------------------------------------------------------------------

@@ -201,3 +201,19 @@ async def test_admin_audit_log_names_the_registration_actions(client, db):
     page = await client.get("/manage/audit", params={"action": "registration."})
     assert page.status_code == 200
     assert "取消报名" in page.text and "恢复报名" in page.text and "场地调整" in page.text
+
+
+async def test_notices_say_what_happened(client, db):
+    event = await make_event(capacity=1)
+    one = await signup(event, 1)
+    await login(client, "organizer")
+    cancelled = await post_form(client, f"{url(event)}/{one['id']}/cancel", {"confirm": "on"})
+    assert cancelled.status_code == 303
+    page = await client.get(cancelled.headers["location"])
+    assert "如有人数合适的候补" in page.text
+    await signup(event, 2)  # takes the only seat
+    restored = await post_form(client, f"{url(event)}/{one['id']}/restore")
+    page = await client.get(restored.headers["location"])
+    assert "名额不足，已排在候补末尾" in page.text
+    row = await admin.get_registration(one["id"])
+    assert row["status"] == "waitlisted"

@@ -19,7 +19,7 @@ from events.i18n import gettext as _
 from web.guards import organizer_or_admin
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv"  # Litestar adds "; charset=utf-8" to text types
 
 
 class GoalsIn(Struct):
@@ -113,6 +113,7 @@ class StatsController(Controller):
         self, request: Request, kind: str, event_id: int, unmasked: bool, reason: str
     ) -> Stream:
         event = await event_for_door(event_id)
+        questions = await exports.export_questions(event_id)
         if unmasked:
             if request.user["role"] != "admin":
                 raise PermissionDeniedException(detail=_("只有管理员可以导出完整手机号"))
@@ -130,7 +131,7 @@ class StatsController(Controller):
         return await spreadsheet(
             kind,
             _("{title} 报名名单").format(title=event["title"][:60]),
-            exports.registrant_columns(unmasked, event),
-            exports.registrant_rows(event_id, unmasked, event),
+            exports.registrant_columns(unmasked, event, questions),
+            exports.registrant_rows(event_id, unmasked, event, questions),
             _("报名名单"),
         )

@@ -137,7 +137,7 @@ async def service_worker() -> Response:
     body = SERVICE_WORKER.read_bytes() if SERVICE_WORKER.exists() else b""
     return Response(
         body,
-        media_type="text/javascript; charset=utf-8",
+        media_type="text/javascript",  # Litestar adds the charset
         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/checkin/"},
     )
 

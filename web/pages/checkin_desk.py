@@ -11,11 +11,12 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from events import checkin, numbers, tickets
 from events.errors import Conflict, Invalid
 from events.i18n import gettext as _
+from events.tables import Registration
 from events.timeutil import TZ, aware, in_years, now
 from web.guards import door_staff
 from web.pages.register import PRIVATE, _questions, read_form
@@ -50,6 +51,38 @@ def _paper_time(text: str) -> datetime | None:
     if not in_years(value):
         return None
     return aware(value.replace(tzinfo=TZ) if value.tzinfo is None else value)
+
+
+async def _walk_in_done(event_id: int, registration_id: int) -> dict | None:
+    """A walk-in of this event, as its result block shows it (None: no such walk-in)."""
+    if not 1 <= registration_id <= tickets.MAX_ID:
+        return None
+    person = (
+        await Registration.select(
+            Registration.id,
+            Registration.name,
+            Registration.party_size,
+            Registration.adults,
+            Registration.children,
+            Registration.checked_in_at,
+        )
+        .where(
+            (Registration.id == registration_id)
+            & (Registration.event == event_id)
+            & (Registration.source == "walk_in")
+        )
+        .first()
+    )
+    if person is None:
+        return None
+    return {
+        "name": person["name"],
+        "party_size": person["party_size"],
+        "adults": person["adults"],
+        "children": person["children"],
+        "code": tickets.manual_code(person["id"]),
+        "result": "ok" if person["checked_in_at"] else "pending",
+    }
 
 
 class CheckinDeskController(Controller):
@@ -88,10 +121,17 @@ class CheckinDeskController(Controller):
     @get("/{event_id:int}/walk-in", name="desk_walk_in")
     async def walk_in_form(self, request: Request, event_id: FromPath[int]) -> Template:
         event = await checkin.event_for_door(event_id)
+        done = numbers.whole(request.query_params.get("done") or "")
+        if done is not None:  # the result of the walk-in just saved (POST, then redirect)
+            person = await _walk_in_done(event_id, done)
+            if person is not None:
+                return await self._walk_in_page(request, event, done=person)
         return await self._walk_in_page(request, event)
 
     @post("/{event_id:int}/walk-in", name="desk_walk_in_submit")
-    async def walk_in_submit(self, request: Request, event_id: FromPath[int]) -> Template:
+    async def walk_in_submit(
+        self, request: Request, event_id: FromPath[int]
+    ) -> Template | Redirect:
         event = await checkin.event_for_door(event_id)
         raw, typed = await read_form(request, await _questions(event_id))
         # Staff tell the person what is kept and why; there is no consent box at the door.
@@ -112,20 +152,9 @@ class CheckinDeskController(Controller):
                 refusal_code=error.code,
                 status_code=409,
             )
-        event = await checkin.event_for_door(event_id)
+        # Redirect to the result, so that reloading it cannot register the person again.
         person = done["registration"]
-        return await self._walk_in_page(
-            request,
-            event,
-            done={
-                "name": person["name"],
-                "party_size": person["party_size"],
-                "adults": person["adults"],
-                "children": person["children"],
-                "code": tickets.manual_code(person["id"]),
-                "result": done["answer"]["result"],
-            },
-        )
+        return Redirect(path=f"/checkin/{event_id}/walk-in?done={person['id']}", status_code=303)
 
     # ---- 签到表 ------------------------------------------------------------------------------
 
@@ -187,6 +216,14 @@ class CheckinDeskController(Controller):
                     event,
                     at_text,
                     errors={"at": _("时间格式不正确，例如 2026-11-28 14:00")},
+                    status_code=422,
+                )
+            if at > now():
+                return await self._paper_page(
+                    request,
+                    event,
+                    at_text,
+                    errors={"at": _("签到时间不能晚于现在")},
                     status_code=422,
                 )
         ids: list[int] = []

@@ -33,8 +33,9 @@ STATUS_LABELS = {"confirmed": N_("已确认"), "waitlisted": N_("候补"), "canc
 KIND_LABELS = {"text": N_("填空"), "single": N_("单选"), "multiple": N_("多选")}
 CANCELLED_BY = {"self": N_("本人取消"), "organizer": N_("组织者取消"), "event": N_("活动取消")}
 DONE = {
-    "cancelled": N_("已取消这条报名；空出的名额已按顺序递补给候补。"),
-    "restored": N_("报名已恢复。"),
+    "cancelled": N_("已取消这条报名；空出的名额如有人数合适的候补，已按顺序自动递补。"),
+    "restored": N_("报名已恢复，状态为已确认。"),
+    "restored_waitlisted": N_("报名已恢复，但名额不足，已排在候补末尾。"),
     "moved": N_("已移到另一场活动，票据链接不变。"),
     "questions": N_("报名问题已保存。"),
 }
@@ -208,13 +209,14 @@ class ManageRegistrationsController(Controller):
         return await list_page(request, event_id, filters)
 
     async def _act(self, request: Request, event_id: int, data: dict, done: str, action) -> Any:
+        """Run the action; its result (a str) names the notice when it has one, else `done`."""
         try:
-            await action()
+            outcome = await action()
         except (Conflict, Invalid) as error:
             status_code = 422 if isinstance(error, Invalid) else 409
             return await list_page(request, event_id, _filters(data), error.detail, status_code)
         invalidate_public_pages()
-        return _back(event_id, data, done)
+        return _back(event_id, data, outcome if isinstance(outcome, str) else done)
 
     @post("/registrations/{registration_id:int}/cancel", name="manage_registration_cancel")
     async def cancel(
@@ -242,8 +244,9 @@ class ManageRegistrationsController(Controller):
         registration_id: FromPath[int],
         data: FormData,
     ) -> Template | Redirect:
-        async def action():
-            await admin.restore(registration_id, request.user, event_id)
+        async def action() -> str:
+            restored = await admin.restore(registration_id, request.user, event_id)
+            return "restored_waitlisted" if restored["status"] == "waitlisted" else "restored"
 
         return await self._act(request, event_id, data, "restored", action)
 
