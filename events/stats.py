@@ -225,8 +225,11 @@ def clean_goals(raw: Any) -> list[tuple[str, int]]:
             errors[f"goals.{index}.metric"] = error.detail
             continue
         target = item.get("target")
-        if type(target) is not int or not 0 <= target <= MAX_TARGET:
+        if type(target) is not int or target < 0:
             errors[f"goals.{index}.target"] = _("目标应为不小于 0 的整数")
+            continue
+        if target > MAX_TARGET:
+            errors[f"goals.{index}.target"] = _("目标不能超过 {n}").format(n=f"{MAX_TARGET:,}")
             continue
         metric = f"{measure}.{kind}"
         if metric in clean:
@@ -344,14 +347,20 @@ def rates(row: dict) -> dict:
     }
 
 
-async def top_events(year: int, limit: int = 10, **where: Any) -> list[dict]:
+async def top_events(
+    year: int, limit: int = 10, moment: datetime | None = None, **where: Any
+) -> list[dict]:
+    """The year's held events (published and ended by `moment`) with the most people
+    checked in; events still to come are not ranked."""
     start, end = year_bounds(year)
     extra, args = _filters(where)
     rows = await Event.raw(
         "SELECT id, title, kind, starts_at, capacity, confirmed, checked_in AS attendance"
-        " FROM event WHERE status = 'published' AND starts_at >= {} AND starts_at < {}"
+        " FROM event WHERE status = 'published' AND ends_at <= {}"
+        " AND starts_at >= {} AND starts_at < {}"
         + extra
         + " ORDER BY checked_in DESC, confirmed DESC, id LIMIT {}",
+        moment or now(),
         start,
         end,
         *args,

@@ -280,3 +280,14 @@ async def test_unmasked_export_is_for_admins_with_a_reason(client, organizer, to
     after = logged[0]["after"]
     after = json.loads(after) if isinstance(after, str) else after
     assert len(logged) == 1 and after["reason"] == "区科技局核对补贴名单"
+
+
+async def test_too_large_a_target_names_the_limit(client, organizer, db):
+    from events import stats
+
+    too_big = {"goals": [{"metric": "sessions.all", "target": stats.MAX_TARGET + 1}]}
+    response = await client.put("/api/v1/goals/2026", json=too_big, headers=organizer)
+    assert response.status_code == 422
+    assert response.json()["fields"]["goals.0.target"] == "目标不能超过 10,000,000"
+    fits = {"goals": [{"metric": "sessions.all", "target": stats.MAX_TARGET}]}
+    assert (await client.put("/api/v1/goals/2026", json=fits, headers=organizer)).status_code == 200

@@ -3,13 +3,16 @@ and the page-session twins of the exports — on both databases, against the fix
 tests/api/test_stats.py (known figures for 2025)."""
 
 import io
+import json
 import re
+from datetime import datetime
 
 import openpyxl
 import pytest
 
 from events import stats
 from events.tables import Goal
+from events.timeutil import TZ, today
 from tests.api import test_stats as api_stats
 from tests.pages.test_manage import login, post_form
 
@@ -246,3 +249,112 @@ async def test_page_session_twins_of_the_exports(client, year_2025):
         assert "attachment" in response.headers["content-disposition"]
     text = (await client.get(f"/manage/events/{year_2025['a']}/registrations.csv")).text
     assert "138****" in text and not re.search(r"1[3-9]\d{9}", text)
+
+
+async def test_admin_exports_the_full_list_with_a_reason_and_it_is_audited(client, year_2025):
+    from events.tables import AuditLog
+
+    await login(client, "admin")
+    url = f"/manage/stats/events/{year_2025['a']}"
+    report = await client.get(url)
+    assert f'action="{url}/unmasked"' in report.text and 'name="reason"' in report.text
+    for kind in ("csv", "xlsx"):
+        reason = f"区科技局核对补贴名单 {kind}"
+        response = await post_form(client, f"{url}/unmasked", {"reason": reason, "format": kind})
+        assert response.status_code == 200, response.text
+        assert "attachment" in response.headers["content-disposition"]
+        if kind == "csv":
+            text = response.content.decode("utf-8-sig")
+        else:
+            sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+            text = repr([[cell.value for cell in row] for row in sheet.iter_rows()])
+        assert re.search(r"13812\d{6}", text) and "138****" not in text, kind
+    logged = await AuditLog.select().where(AuditLog.action == "export.unmasked")
+    afters = [row["after"] for row in logged]
+    afters = [json.loads(a) if isinstance(a, str) else a for a in afters]
+    assert [(a["format"], a["reason"]) for a in afters] == [
+        ("csv", "区科技局核对补贴名单 csv"),
+        ("xlsx", "区科技局核对补贴名单 xlsx"),
+    ]
+    assert {row["object_id"] for row in logged} == {year_2025["a"]}
+
+
+async def test_short_reason_is_422_with_the_message_and_the_typed_reason(client, year_2025):
+    from events.tables import AuditLog
+
+    await login(client, "admin")
+    url = f"/manage/stats/events/{year_2025['a']}/unmasked"
+    response = await post_form(client, url, {"reason": " 核对 ", "format": "csv"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "导出完整手机号须说明理由" in response.text
+    field = re.search(r'<input id="f-reason"[^>]*>', response.text).group(0)
+    assert 'value=" 核对 "' in field and 'aria-invalid="true"' in field
+    assert 'id="f-format-csv" name="format" type="radio" value="csv" checked' in response.text
+    assert not re.search(r"\b1[3-9]\d{9}\b", response.text)
+    assert await AuditLog.count().where(AuditLog.action == "export.unmasked") == 0
+    no_csrf = await client.post(url, data={"reason": "核对补贴名单"}, follow_redirects=False)
+    assert no_csrf.status_code == 403
+
+
+async def test_organizers_neither_see_nor_use_the_unmasked_export(client, year_2025):
+    from events.tables import AuditLog
+
+    await login(client, "organizer")
+    url = f"/manage/stats/events/{year_2025['a']}"
+    report = await client.get(url)
+    assert report.status_code == 200 and 'name="reason"' not in report.text
+    assert "/unmasked" not in report.text
+    response = await post_form(client, f"{url}/unmasked", {"reason": "核对补贴名单"})
+    assert response.status_code == 403
+    assert await AuditLog.count().where(AuditLog.action == "export.unmasked") == 0
+
+
+async def test_upcoming_event_report_shows_no_rates(client, year_2025):
+    await login(client, "organizer")
+    html = (await client.get(f"/manage/stats/events/{year_2025['future']}")).text
+    assert key_figure(html, "到场率") == "—" and key_figure(html, "未到场") == "—"
+    assert "0.0%" not in html
+    held = (await client.get(f"/manage/stats/events/{year_2025['b']}")).text
+    assert key_figure(held, "到场率") == "100.0%"
+
+
+async def test_top_events_list_only_held_events(client, year_2025):
+    rows = await stats.top_events(2025, 10)
+    assert [row["title"] for row in rows] == ["科普讲座·芯片", "快墅转·对接会", "跨年科普夜"]
+    next_year = today().year + 1
+    await api_stats._event("明年的讲座", "lecture", datetime(next_year, 3, 1, 14, tzinfo=TZ))
+    await login(client, "organizer")
+    future = (await client.get(f"/manage/stats?year={next_year}")).text
+    top = future.split('id="h-top"', 1)[1].split("</section>", 1)[0]
+    assert "明年的讲座" not in top and "<table" not in top
+    assert "暂无已举办的活动。" in top
+    held = (await client.get("/manage/stats?year=2025")).text
+    top = held.split('id="h-top"', 1)[1].split("</section>", 1)[0]
+    assert "科普讲座·芯片" in top and "年末讲座" not in top
+
+
+async def test_too_large_a_goal_says_the_limit(client, db):
+    await login(client, "organizer")
+    response = await post_form(
+        client, "/manage/goals?year=2025", {"t.sessions.all": "99999999999999999999"}
+    )
+    assert response.status_code == 422
+    assert "目标不能超过 10,000,000" in response.text
+    assert "目标应为不小于 0 的整数" not in response.text
+    assert 'value="99999999999999999999"' in response.text
+
+
+async def test_event_detail_links_the_report_and_the_exports(client, year_2025):
+    from tests.pages.test_manage import make_event
+
+    await login(client, "organizer")
+    html = (await client.get(f"/manage/events/{year_2025['a']}")).text
+    for link in ("", "/registrations.xlsx", "/registrations.csv"):
+        base = "/manage/stats/events" if not link else "/manage/events"
+        assert f'href="{base}/{year_2025["a"]}{link}"' in html, link
+    assert "统计报告" in html
+    draft = await make_event(title="未发布的草稿", status="draft")
+    html = (await client.get(f"/manage/events/{draft['id']}")).text
+    assert "registrations.xlsx" not in html and "发布后可查看统计报告" in html
+    assert html.count("草稿 · 未发布") == 1 and ">草稿</span>" not in html

@@ -322,3 +322,144 @@ async def test_each_role_lands_on_its_home_after_signing_in(client, db, role, ne
     response = await client.post("/login", data=data, follow_redirects=False)
     assert response.status_code in (302, 303)
     assert response.headers["location"] == landing
+
+
+async def test_audit_log_labels_every_action_and_its_details(client, db):
+    from events import audit
+    from web.pages import audit_view
+
+    event = await make_event(title="标签用活动")
+    entries = [
+        (
+            "registration.create",
+            "registration",
+            7,
+            None,
+            {"event": event["id"], "status": "confirmed", "source": "walk_in"},
+        ),
+        (
+            "export.unmasked",
+            "event",
+            event["id"],
+            None,
+            {"reason": "核对补贴名单", "format": "xlsx"},
+        ),
+        (
+            "goals.set",
+            "goals",
+            2027,
+            {"sessions.all": 10},
+            {"sessions.all": 12, "attendance.lecture": 500},
+        ),
+        ("settings.retention", "setting", None, {"retention_days": 365}, {"retention_days": 180}),
+        (
+            "retention.anonymise",
+            "registration",
+            None,
+            None,
+            {"count": 3, "retention_days": 180, "ended_before": "2026-01-01T00:00:00+08:00"},
+        ),
+        (
+            "demo.load",
+            "demo",
+            None,
+            None,
+            {"year": 2026, "events": 5, "users": ["admin"], "registrations": 40},
+        ),
+    ]
+    for action, object_type, object_id, before, after in entries:
+        await audit.record(None, action, object_type, object_id, before=before, after=after)
+    await login(client, "admin")
+    html = (await client.get("/manage/audit")).text
+    shown = re.sub(r"<[^>]+>", " ", html)  # the text, not the title attributes
+    for label in (
+        "代为报名",
+        "报名渠道",
+        "现场",
+        "导出完整手机号",
+        "导出格式",
+        "Excel",
+        "原因",
+        "设定年度目标",
+        "全部活动 · 举办场次",
+        "科普讲座 · 签到人数",
+        "修改数据保留期限",
+        "保留天数",
+        "匿名化过期报名",
+        "数量",
+        "活动结束早于",
+        "载入演示数据",
+        "新增报名",
+        "年度目标 #2027",
+    ):
+        assert label in shown, label
+    for raw in (
+        "复制自活动",
+        "#walk_in",
+        "export.unmasked",
+        "goals.set",
+        "retention.anonymise",
+        "retention_days",
+        "format",
+        "count",
+        "reason",
+        "sessions.all",
+    ):
+        assert raw not in shown, raw
+    assert 'title="export.unmasked"' in html and 'href="/manage/goals?year=2027"' in html
+    # every action the code base writes has a label
+    written = set()
+    for path in ("events", "web"):
+        for file in __import__("pathlib").Path(path).rglob("*.py"):
+            written |= set(re.findall(r'audit\.record\(\s*\w+,\s*"([a-z_.]+)"', file.read_text()))
+    written |= {"event.publish", "event.cancel", "event.update"}  # chosen in a dict
+    assert written and written <= set(audit_view.ACTION_LABELS), written - set(
+        audit_view.ACTION_LABELS
+    )
+    assert audit_view.action_label("something.new") == "something.new"
+
+
+async def test_audit_log_filters_by_group_and_pages(client, db, monkeypatch):
+    from events import audit
+    from web.pages import audit_view
+
+    monkeypatch.setattr(audit_view, "PAGE_SIZE", 2)
+    for number in range(5):
+        await audit.record(
+            None, "export.unmasked", "event", number + 1, after={"reason": f"理由{number}"}
+        )
+    await audit.record(None, "token.revoke", "token", 9)
+    await login(client, "admin")
+    first = await client.get("/manage/audit?action=export")
+    assert '<option value="export" selected>' in first.text
+    assert "理由4" in first.text and "理由3" in first.text and "理由2" not in first.text
+    assert "较新的记录" not in first.text and "注销令牌" not in first.text
+    older = re.search(r'href="(/manage/audit\?action=export&amp;before=\d+)"', first.text)
+    second = await client.get(older.group(1).replace("&amp;", "&"))
+    assert "理由2" in second.text and "理由1" in second.text and "理由4" not in second.text
+    newer = re.search(r'href="(/manage/audit\?action=export&amp;after=\d+)"', second.text)
+    back = await client.get(newer.group(1).replace("&amp;", "&"))
+    assert "理由4" in back.text and "理由3" in back.text and "理由2" not in back.text
+    accounts = await client.get("/manage/audit?action=account")
+    assert "注销令牌" in accounts.text and "理由4" not in accounts.text
+    assert "最多显示 200 条" not in first.text
+
+
+async def test_workbench_today_matches_the_door(client, db):
+    now = datetime.now(TZ).replace(microsecond=0)
+    midnight = now.replace(hour=0, minute=0, second=0)
+    # Over already, but it started today (as long as "now" is past 00:02 in Shanghai).
+    start = max(midnight, now - timedelta(hours=3))
+    await make_event(
+        title="今天已结束的讲座", starts_at=start, ends_at=start + timedelta(minutes=1)
+    )
+    tomorrow = midnight + timedelta(days=1, hours=10)
+    await make_event(title="明天的讲座", starts_at=tomorrow, ends_at=tomorrow + timedelta(hours=2))
+    for role in ("staff", "judge"):
+        await login(client, role)
+        html = (await client.get("/manage/")).text
+        today_part, later_part = html.split('id="wb-2"', 1)
+        assert "今天已结束的讲座" in today_part and "今天没有活动。" not in today_part, role
+        if now - midnight > timedelta(minutes=2):
+            assert "已结束" in today_part
+        assert "明天的讲座" in later_part and "今天已结束的讲座" not in later_part

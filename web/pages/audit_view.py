@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from events import audit
+from events import audit, stats
+from events.errors import Invalid
 from events.i18n import N_
 from events.i18n import gettext as _
 from events.kinds import kind_label, status_label
@@ -15,44 +16,95 @@ from events.timeutil import aware
 from web.pages.forms import field_label, role_label
 from web.templating import short_time
 
+# Every action the code base writes (`audit.record(...)` in events/ and web/); an action not
+# listed here (an old or future code) shows as its raw code.
 ACTION_LABELS: dict[str, str] = {
     "event.create": N_("创建活动"),
     "event.update": N_("修改活动"),
     "event.publish": N_("发布活动"),
     "event.cancel": N_("取消活动"),
     "event.duplicate": N_("复制活动"),
-    "user.create": N_("创建账号"),
-    "user.update": N_("修改账号"),
-    "token.revoke": N_("注销令牌"),
-    "demo.load": N_("载入演示数据"),
     "event.questions": N_("修改报名问题"),
     "registration.create": N_("代为报名"),
     "registration.cancel": N_("取消报名"),
     "registration.restore": N_("恢复报名"),
     "registration.move": N_("移到另一场"),
     "registration.promote": N_("候补递补"),
+    "user.create": N_("创建账号"),
+    "user.update": N_("修改账号"),
+    "token.revoke": N_("注销令牌"),
+    "export.unmasked": N_("导出完整手机号"),
+    "goals.set": N_("设定年度目标"),
+    "settings.retention": N_("修改数据保留期限"),
+    "retention.anonymise": N_("匿名化过期报名"),
+    "demo.load": N_("载入演示数据"),
 }
-ACTION_PREFIXES: dict[str, str] = {
-    "event.": N_("活动"),
-    "user.": N_("账号"),
-    "token.": N_("令牌"),
-    "registration.": N_("报名"),
+# The filter of the log page: a group of actions by their prefixes.
+ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "event": (N_("活动"), ("event.",)),
+    "registration": (N_("报名"), ("registration.",)),
+    "account": (N_("账号"), ("user.", "token.")),
+    "export": (N_("导出"), ("export.",)),
+    "goals": (N_("年度目标"), ("goals.",)),
+    "retention": (N_("数据保留"), ("settings.", "retention.")),
+    "demo": (N_("演示数据"), ("demo.",)),
 }
-# Fields of the registration and question entries (the event form's fields: forms.FIELD_LABELS).
+# Fields of the registration, question, export, goal and retention entries (the event and
+# user forms' fields: forms.FIELD_LABELS).
 AUDIT_FIELDS: dict[str, str] = {
     "questions": N_("报名问题"),
     "reason": N_("原因"),
     "by": N_("取消方"),
     "event": N_("活动"),
+    "format": N_("导出格式"),
+    "count": N_("数量"),
+    "retention_days": N_("保留天数"),
+    "ended_before": N_("活动结束早于"),
+    "year": N_("年份"),
+    "events": N_("新增活动"),
+    "users": N_("账号"),
+    "registrations": N_("新增报名"),
+}
+# A field whose meaning depends on the action: `source` of a registration is its channel.
+ACTION_FIELDS: dict[str, dict[str, str]] = {
+    "registration.create": {"source": N_("报名渠道")},
 }
 CANCELLED_BY = {"self": N_("本人"), "organizer": N_("组织者"), "event": N_("活动取消")}
 REGISTRATION_STATUSES = {"confirmed": N_("已确认"), "waitlisted": N_("候补")}
-OBJECT_LINKS = {"event": "/manage/events/{id}", "user": "/manage/users/{id}"}
+# The channels of `events.exports.SOURCES` (same words).
+SOURCES = {"web": N_("网页"), "api": N_("接口"), "walk_in": N_("现场"), "organizer": N_("主办方")}
+FORMATS = {"xlsx": "Excel", "csv": "CSV"}
+OBJECT_TYPES: dict[str, str] = {
+    "event": N_("活动"),
+    "registration": N_("报名"),
+    "user": N_("账号"),
+    "token": N_("令牌"),
+    "goals": N_("年度目标"),
+    "setting": N_("设置"),
+    "demo": N_("演示数据"),
+}
+OBJECT_LINKS = {
+    "event": "/manage/events/{id}",
+    "user": "/manage/users/{id}",
+    "goals": "/manage/goals?year={id}",
+}
+TIME_FIELDS = ("ended_before",)
+PAGE_SIZE = 50
 MAX_TEXT = 80
 
 
-def audit_field_label(name: str) -> str:
-    return _(AUDIT_FIELDS[name]) if name in AUDIT_FIELDS else field_label(name)
+def audit_field_label(name: str, action: str = "") -> str:
+    special = ACTION_FIELDS.get(action, {})
+    if name in special:
+        return _(special[name])
+    if name in AUDIT_FIELDS:
+        return _(AUDIT_FIELDS[name])
+    if stats.METRIC.match(name):  # a goal: `sessions.lecture` → 科普讲座 · 举办场次
+        try:
+            return stats.metric_label(name)
+        except Invalid:  # an unknown kind: the raw code
+            return name
+    return field_label(name)
 
 
 def action_label(action: str) -> str:
@@ -68,7 +120,7 @@ def _loaded(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def show_value(name: str, value: Any) -> str:
+def show_value(name: str, value: Any, action: str = "") -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -81,13 +133,21 @@ def show_value(name: str, value: Any) -> str:
         return status_label(value)
     if name == "role":
         return role_label(value)
+    if name == "source" and action.startswith("registration."):
+        return _(SOURCES[value]) if value in SOURCES else str(value)
     if name in ("source", "event"):
         return f"#{value}"
+    if name == "format" and value in FORMATS:
+        return FORMATS[value]
+    if name == "password" and value == "changed":
+        return _("已修改")
     if name == "by" and value in CANCELLED_BY:
         return _(CANCELLED_BY[value])
     if isinstance(value, list):
         value = "、".join(str(item) for item in value)
-    if isinstance(value, str) and (name.endswith("_at") or name.endswith("_time")):
+    if isinstance(value, str) and (
+        name.endswith("_at") or name.endswith("_time") or name in TIME_FIELDS
+    ):
         try:
             return short_time(aware(datetime.fromisoformat(value)))
         except ValueError:
@@ -99,11 +159,18 @@ def show_value(name: str, value: Any) -> str:
 def changes(row: dict) -> list[tuple[str, str | None, str]]:
     """(field label, before or None, after) for every field the row records."""
     before, after = _loaded(row.get("before")), _loaded(row.get("after"))
+    action = row.get("action") or ""
     out = []
     for name in [*after, *(key for key in before if key not in after)]:
-        old = show_value(name, before[name]) if name in before else None
-        out.append((audit_field_label(name), old, show_value(name, after.get(name))))
+        old = show_value(name, before[name], action) if name in before else None
+        new = show_value(name, after.get(name), action)
+        out.append((audit_field_label(name, action), old, new))
     return out
+
+
+def object_text(object_type: str, object_id: int | None) -> str:
+    label = _(OBJECT_TYPES[object_type]) if object_type in OBJECT_TYPES else object_type
+    return f"{label} #{object_id}" if object_id else label
 
 
 def entry(row: dict) -> dict:
@@ -113,7 +180,7 @@ def entry(row: dict) -> dict:
         "actor": row.get("actor_username") or row.get("actor_name") or "system",
         "action": row["action"],
         "action_label": action_label(row["action"]),
-        "object": f"{row['object_type']} #{row['object_id']}" if row["object_id"] else "",
+        "object": object_text(row["object_type"], row["object_id"]),
         "link": link.format(id=row["object_id"]) if link and row["object_id"] else None,
         "changes": changes(row),
     }
@@ -122,6 +189,83 @@ def entry(row: dict) -> dict:
 async def for_object(object_type: str, object_id: int, limit: int = 100) -> list[dict]:
     rows = await audit.recent(limit=limit, object_type=object_type, object_id=object_id)
     return [entry(row) for row in rows]
+
+
+def group_prefixes(action: str | None) -> tuple[str, ...]:
+    """The action prefixes of a filter: a group's key, or (older links) a prefix itself."""
+    if not action:
+        return ()
+    if action in ACTION_GROUPS:
+        return ACTION_GROUPS[action][1]
+    return (action,)
+
+
+def _matching(prefixes: tuple[str, ...]):
+    """A where-clause of actions starting with one of the prefixes (LIKE wildcards dropped;
+    the rows are checked exactly in Python too)."""
+    clause = None
+    for prefix in prefixes:
+        pattern = "".join(char for char in prefix if char not in "%_\\") + "%"
+        part = AuditLog.action.like(pattern)
+        clause = part if clause is None else clause | part
+    return clause
+
+
+def _query(prefixes: tuple[str, ...]):
+    query = AuditLog.select(
+        AuditLog.all_columns(), AuditLog.actor.username.as_alias("actor_username")
+    )
+    clause = _matching(prefixes)
+    return query.where(clause) if clause is not None else query
+
+
+async def _exists(prefixes: tuple[str, ...], newer_than: int | None, older_than: int | None):
+    query = AuditLog.select(AuditLog.id, AuditLog.action)
+    clause = _matching(prefixes)
+    if clause is not None:
+        query = query.where(clause)
+    if newer_than is not None:
+        query = query.where(AuditLog.id > newer_than).order_by(AuditLog.id)
+    if older_than is not None:
+        query = query.where(AuditLog.id < older_than).order_by(AuditLog.id, ascending=False)
+    rows = await query.limit(PAGE_SIZE)
+    return any(_starts(row["action"], prefixes) for row in rows)
+
+
+def _starts(action: str, prefixes: tuple[str, ...]) -> bool:
+    return not prefixes or action.startswith(prefixes)
+
+
+async def log_page(
+    action: str | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    size: int | None = None,
+) -> dict:
+    """One page of the whole log, newest first: entries with ids below `before` (older) or
+    above `after` (newer), optionally of one action group. {entries, older, newer}: the ids
+    to page on, None at either end."""
+    size = size or PAGE_SIZE
+    prefixes = group_prefixes(action)
+    query = _query(prefixes)
+    if after is not None:
+        rows = await query.where(AuditLog.id > after).order_by(AuditLog.id).limit(size)
+        rows = list(reversed(rows))
+    else:
+        if before is not None:
+            query = query.where(AuditLog.id < before)
+        rows = await query.order_by(AuditLog.id, ascending=False).limit(size)
+    rows = [row for row in rows if _starts(row["action"], prefixes)]
+    if not rows and after is not None:  # nothing newer (any more): the newest page
+        return await log_page(action, size=size)
+    if not rows:
+        return {"entries": [], "older": None, "newer": None}
+    newest, oldest = rows[0]["id"], rows[-1]["id"]
+    return {
+        "entries": [entry(row) for row in rows],
+        "older": oldest if await _exists(prefixes, None, oldest) else None,
+        "newer": newest if await _exists(prefixes, newest, None) else None,
+    }
 
 
 async def latest(limit: int = 200, action_prefix: str | None = None) -> list[dict]:

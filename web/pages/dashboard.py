@@ -14,19 +14,21 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Stream, Template
 
-from events import annual_report, exports, numbers, stats
+from events import annual_report, audit, exports, numbers, stats
 from events.checkin import event_for_door
+from events.db import write_transaction
 from events.errors import Invalid
 from events.i18n import gettext as _
 from events.kinds import KINDS, STREETS
 from events.timeutil import local, today
 from web import charts
 from web.api.stats import XLSX, download, spreadsheet
-from web.guards import organizer_or_admin
+from web.guards import admin_only, organizer_or_admin
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Year = Annotated[int | None, QueryParameter(ge=stats.MIN_YEAR, le=stats.MAX_YEAR)]
 TOP_EVENTS = 10
+UNMASKED_FORMATS = {"xlsx": "Excel", "csv": "CSV"}
 STATUS_CLASSES = {"reached": "ok", "on_track": "soon", "at_risk": "wait"}
 
 
@@ -212,30 +214,42 @@ class DashboardController(Controller):
 
     @get("/stats/events/{event_id:int}", name="manage_stats_event")
     async def event_report(self, request: Request, event_id: FromPath[int]) -> Template:
-        report = await stats.event_report(event_id)
-        counts = report["counts"]
-        days = charts.fill_days(report["per_day"], "people")
-        minutes = charts.fill_minutes(report["arrivals"], "people")
-        event = report["event"]
-        ended = report["no_shows"]["ended"]
-        return _page(
-            request,
-            "stats_event.html",
-            event=event,
-            report=report,
-            counts=counts,
-            ended=ended,
-            conversion=percent(_share(counts["checked_in_people"], counts["confirmed_people"])),
-            no_show_rate=percent(_share(report["no_shows"]["people"], counts["confirmed_people"]))
-            if ended
-            else "—",
-            days_chart=charts.column_chart(days, _("每天报名人数"), _("人")) if days else None,
-            arrivals_chart=charts.column_chart(
-                minutes, _("每分钟签到人数"), _("人"), colour="#d55e00"
+        return await _report_page(request, event_id)
+
+    @post(
+        "/stats/events/{event_id:int}/unmasked",
+        name="manage_registrations_unmasked",
+        guards=[admin_only],
+        status_code=200,
+        opt={"no_compress": True},
+    )
+    async def unmasked(
+        self, request: Request, event_id: FromPath[int], data: FormData
+    ) -> Stream | Template:
+        """The registrant list with full phone numbers (admins): a reason, audited like the
+        API's `?unmasked=true&reason=…`."""
+        event = await event_for_door(event_id)
+        questions = await exports.export_questions(event_id)
+        reason = (data.get("reason") or "").strip()
+        kind = data.get("format") if data.get("format") in UNMASKED_FORMATS else "xlsx"
+        if not 4 <= len(reason) <= 200 or not reason.isprintable():
+            error = _("导出完整手机号须说明理由（4–200 字，不含控制字符）")
+            form = {"reason": data.get("reason") or "", "format": kind, "error": error}
+            return await _report_page(request, event_id, unmasked=form, status_code=422)
+        async with write_transaction():
+            await audit.record(
+                request.user,
+                "export.unmasked",
+                "event",
+                event_id,
+                after={"reason": reason, "format": kind},
             )
-            if minutes
-            else None,
-            year=local(event["starts_at"]).year,
+        return await spreadsheet(
+            kind,
+            _("{title} 报名名单").format(title=event["title"][:60]),
+            exports.registrant_columns(True, event, questions),
+            exports.registrant_rows(event_id, True, event, questions),
+            _("报名名单"),
         )
 
     @get("/stats/annual.xlsx", name="manage_stats_annual", opt={"no_compress": True})
@@ -269,13 +283,49 @@ class DashboardController(Controller):
     )
     async def registrants(self, request: Request, event_id: FromPath[int]) -> Stream:
         event = await event_for_door(event_id)
+        questions = await exports.export_questions(event_id)
         return await spreadsheet(
             request.url.path.rsplit(".", 1)[1],
             _("{title} 报名名单").format(title=event["title"][:60]),
-            exports.registrant_columns(event=event),
-            exports.registrant_rows(event_id, event=event),
+            exports.registrant_columns(event=event, questions=questions),
+            exports.registrant_rows(event_id, event=event, questions=questions),
             _("报名名单"),
         )
+
+
+async def _report_page(
+    request: Request, event_id: int, unmasked: dict | None = None, status_code: int = 200
+) -> Template:
+    """One event's report; `unmasked`: the admin's export form as typed (with its error)."""
+    report = await stats.event_report(event_id)
+    counts = report["counts"]
+    days = charts.fill_days(report["per_day"], "people")
+    minutes = charts.fill_minutes(report["arrivals"], "people")
+    event = report["event"]
+    ended = report["no_shows"]["ended"]
+    return _page(
+        request,
+        "stats_event.html",
+        status_code=status_code,
+        event=event,
+        report=report,
+        counts=counts,
+        ended=ended,
+        # Rates only mean something once the event is over: before, "—".
+        conversion=percent(_share(counts["checked_in_people"], counts["confirmed_people"]))
+        if ended
+        else "—",
+        no_show_rate=percent(_share(report["no_shows"]["people"], counts["confirmed_people"]))
+        if ended
+        else "—",
+        days_chart=charts.column_chart(days, _("每天报名人数"), _("人")) if days else None,
+        arrivals_chart=charts.column_chart(minutes, _("每分钟签到人数"), _("人"), colour="#d55e00")
+        if minutes
+        else None,
+        year=local(event["starts_at"]).year,
+        unmasked=unmasked or {"reason": "", "format": "xlsx", "error": None},
+        unmasked_formats=UNMASKED_FORMATS,
+    )
 
 
 async def _goals(year: int) -> list[dict]:

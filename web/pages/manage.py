@@ -20,7 +20,8 @@ from events import catalogue, checkin, scheduling
 from events.errors import Conflict, Invalid
 from events.i18n import gettext as _
 from events.kinds import KINDS, ORGANIZER_UNITS, SERIES_SUGGESTIONS, STATUSES, STREETS
-from events.timeutil import day_start, local, now, today
+from events.tables import Event
+from events.timeutil import day_start, local, now
 from web.caching import invalidate_public_pages
 from web.guards import admin_only, any_staff, organizer_or_admin
 from web.pages import audit_view, forms
@@ -71,6 +72,17 @@ def event_form_page(
         organizer_units=ORGANIZER_UNITS,
         label=forms.field_label,
     )
+
+
+def _today_badge(row: dict, at) -> tuple[str, str] | None:
+    """A badge for today's events that are not simply on: cancelled or already over."""
+    if row["status"] == "cancelled":
+        return "off", _("活动已取消")
+    if row["ends_at"] <= at:
+        return "off", _("已结束")
+    if row["starts_at"] <= at:
+        return "ok", _("进行中")
+    return None
 
 
 async def _door_summary(event: dict) -> dict | None:
@@ -137,11 +149,28 @@ class ManageController(Controller):
         )
 
     async def _workbench(self, request: Request) -> Template:
-        rows = await catalogue.list_events(limit=WORKBENCH_LIMIT)
-        tomorrow = day_start(today() + timedelta(days=1))
-        today_rows = [row for row in rows if local(row["starts_at"]) < tomorrow]
-        later_rows = [row for row in rows if local(row["starts_at"]) >= tomorrow]
-        return page(request, "workbench.html", today_rows=today_rows, later_rows=later_rows)
+        # "Today" is the door's (`checkin.door_events`): events on today's date in Shanghai,
+        # also the ones already over and the cancelled ones, so that /checkin and this page
+        # agree; later: the published events from tomorrow on.
+        at = now()
+        door = await checkin.door_events(at)
+        ids = [row["id"] for row in door["today"]]
+        today_rows = (
+            await Event.select()
+            .where(Event.id.is_in(ids))
+            .order_by(Event.starts_at)
+            .order_by(Event.id)
+            if ids
+            else []
+        )
+        tomorrow = day_start(local(at).date() + timedelta(days=1))
+        rows = await catalogue.list_events(start_from=tomorrow, limit=WORKBENCH_LIMIT)
+        return page(
+            request,
+            "workbench.html",
+            today_rows=[(row, _today_badge(row, at)) for row in today_rows],
+            later_rows=[(row, None) for row in rows],
+        )
 
     @get("/events/new", name="manage_event_new", guards=[organizer_or_admin])
     async def new_event(self, request: Request) -> Template:
@@ -277,13 +306,23 @@ class ManageController(Controller):
         self,
         request: Request,
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        before: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
+        after: Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)] = None,
     ) -> Template:
         action = (action or "").strip() or None
+        found = await audit_view.log_page(action, before=before, after=after)
+
+        def page_url(**where: int) -> str:
+            query: dict[str, Any] = {"action": action} if action else {}
+            return "/manage/audit?" + urlencode({**query, **where})
+
         return page(
             request,
             "audit.html",
-            entries=await audit_view.latest(200, action),
+            entries=found["entries"],
+            older_url=page_url(before=found["older"]) if found["older"] else None,
+            newer_url=page_url(after=found["newer"]) if found["newer"] else None,
             action=action or "",
-            prefixes=audit_view.ACTION_PREFIXES,
-            action_labels=audit_view.ACTION_LABELS,
+            groups=[(key, _(label)) for key, (label, _p) in audit_view.ACTION_GROUPS.items()],
+            page_size=audit_view.PAGE_SIZE,
         )
