@@ -29,7 +29,7 @@ from events.errors import Invalid, NotFound
 from events.i18n import gettext as _
 from events.phones import mask
 from events.tables import CheckinScan, Event, Registration
-from events.timeutil import aware, day_start, in_years, local, now
+from events.timeutil import aware, day_start, in_years, iso, local, now
 
 RESULTS = ("ok", "duplicate", "invalid", "wrong_event", "cancelled", "not_confirmed")
 METHODS = ("scan", "code", "search", "button", "offline", "paper", "walk_in")
@@ -118,6 +118,18 @@ def _answer(result: str, row: dict | None, checked_in_at: datetime | None) -> di
         "registration": _person(row) if row is not None else None,
         "checked_in_at": checked_in_at,
     }
+
+
+async def _event_brief(event_id: int) -> dict | None:
+    """{id, title, starts_at} of the event a ticket belongs to (for a wrong_event answer)."""
+    row = await (
+        Event.select(Event.id, Event.title, Event.starts_at, Event.status)
+        .where(Event.id == event_id)
+        .first()
+    )
+    if row is None or row["status"] == "draft":
+        return None
+    return {"id": row["id"], "title": row["title"], "starts_at": iso(row["starts_at"])}
 
 
 class _NonceTaken(Exception):
@@ -320,7 +332,9 @@ async def _decide(
     # keeps an old ticket that is no longer valid anywhere (revoked, like a cancelled one).
     issued_for = ticket_event if ticket_event is not None else row["event"]
     if issued_for != event_id:
-        return _answer("wrong_event", row, None), row
+        answer = _answer("wrong_event", row, None)
+        answer["event"] = await _event_brief(issued_for)  # so staff can send them there
+        return answer, row
     if row["status"] == "cancelled" or row["event"] != issued_for:
         return _answer("cancelled", row, None), row
     if row["status"] != "confirmed":
@@ -367,11 +381,14 @@ async def _replay(nonce: str, event_id: int) -> dict | None:
     if isinstance(stored, str):
         stored = json.loads(stored)
     checked = stored.get("checked_in_at")
-    return {
+    replay = {
         "result": stored["result"],
         "registration": stored.get("registration"),
         "checked_in_at": datetime.fromisoformat(checked) if checked else None,
     }
+    if stored.get("event"):
+        replay["event"] = stored["event"]
+    return replay
 
 
 def _iso(value: datetime | None) -> str | None:

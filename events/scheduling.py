@@ -286,7 +286,8 @@ async def update_event(event_id: int, raw: dict[str, Any], actor: dict | None) -
         elif after["capacity"] > before["capacity"]:
             from events.registration import promote
 
-            await promote(after)  # raising capacity promotes from the waitlist, in order
+            # raising capacity promotes from the waitlist, in order; the caller may say so
+            after["promoted"] = len(await promote(after))
         from events.registration_form import forget_forms
 
         forget_forms()  # this worker's registration forms follow the change at once

@@ -350,6 +350,8 @@ function show(answer) {
   let detail = "";
   if (result === "duplicate" && answer.checked_in_at) {
     detail = t("first_time", { time: clock(answer.checked_in_at) });
+  } else if (result === "wrong_event" && answer.event) {
+    detail = t("ticket_for", { title: answer.event.title, time: clock(answer.event.starts_at) });
   } else if (result === "error") {
     detail = answer.detail || "";
   } else if (answer.offline && answer.unknown) {

@@ -60,6 +60,14 @@ async def test_every_result_and_their_precedence(client, make_event, door):
     assert (await scan(client, door, other["id"], holder["qr"]))["result"] == "wrong_event"
     wrong = await scan(client, door, event["id"], waiting_ticket["qr"])
     assert wrong["result"] == "wrong_event" and wrong["registration"]["id"] == waiting_ticket["id"]
+    # ...and names the event the ticket is for, so staff can send the person there
+    assert wrong["event"] == {
+        "id": other["id"],
+        "title": other["title"],
+        "starts_at": other["starts_at"],
+    }
+    ok_answer = await scan(client, door, event["id"], holder["qr"])
+    assert "event" not in ok_answer  # only a wrong_event answer carries it
     # cancelled (the waitlisted one is promoted and becomes ok)
     await client.post(f"/api/v1/tickets/{holder['ticket_token']}/cancel")
     assert (await scan(client, door, event["id"], holder["qr"]))["result"] == "cancelled"

@@ -72,6 +72,25 @@ async def test_scanner_page_has_counts_desk_links_and_the_bundle(client, door_ev
     assert (await client.get(f"/checkin/{draft['id']}")).status_code == 404
 
 
+async def test_scanner_warns_when_the_event_is_not_today(client, door_event):
+    from events.tables import Event
+
+    await login(client, "staff")
+    page = await client.get(f"/checkin/{door_event['id']}")  # in five days
+    assert "不是今天" in page.text
+    start = datetime.now(TZ).replace(microsecond=0) - timedelta(minutes=30)
+    await Event.update({Event.starts_at: start, Event.ends_at: start + timedelta(hours=2)}).where(
+        Event.id == door_event["id"]
+    )
+    page = await client.get(f"/checkin/{door_event['id']}")
+    assert "不是今天" not in page.text and "已于" not in page.text
+    past = start - timedelta(days=3)
+    await Event.update({Event.starts_at: past, Event.ends_at: past + timedelta(hours=2)}).where(
+        Event.id == door_event["id"]
+    )
+    assert "已于" in (await client.get(f"/checkin/{door_event['id']}")).text
+
+
 async def test_anonymous_is_sent_to_login_and_judges_are_refused(client, door_event):
     page = await client.get(f"/checkin/{door_event['id']}", follow_redirects=False)
     assert page.status_code in (302, 303) and page.headers["location"].startswith("/login")

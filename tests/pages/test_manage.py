@@ -192,6 +192,24 @@ async def test_edit_keeps_values_and_logs_before_and_after(client, db):
     assert await actions_for(event["id"]) == ["event.create", "event.update"]
 
 
+async def test_raising_capacity_says_who_moved_up(client, db):
+    from events import registration as reg
+
+    event = await make_event(capacity=1)
+    await reg.register(event["id"], {"name": "甲", "phone": "13900000001"})
+    waiting = await reg.register(event["id"], {"name": "乙", "phone": "13900000002"})
+    assert waiting["status"] == "waitlisted"
+    await login(client, "organizer")
+    form = event_form(capacity="2")
+    form.pop("status")
+    response = await post_form(client, f"/manage/events/{event['id']}/edit", form)
+    assert response.headers["location"].endswith("?done=saved_promoted")
+    page = await client.get(response.headers["location"])
+    assert "已按登记顺序递补给候补" in page.text
+    again = await post_form(client, f"/manage/events/{event['id']}/edit", form)
+    assert again.headers["location"].endswith("?done=saved")
+
+
 async def test_capacity_below_confirmed_shows_the_conflict(client, db):
     event = await make_event(capacity=10)
     await Event.update({Event.confirmed: 5}).where(Event.id == event["id"])

@@ -33,10 +33,17 @@ class Person(Struct):
     party_size: int
 
 
-class CheckinOut(Struct):
+class EventBrief(Struct):
+    id: int
+    title: str
+    starts_at: str | None
+
+
+class CheckinOut(Struct, omit_defaults=True):
     result: str
     registration: Person | None
     checked_in_at: str | None
+    event: EventBrief | None = None  # wrong_event only: the event the ticket belongs to
 
 
 def answer_out(answer: dict) -> CheckinOut:
@@ -46,6 +53,7 @@ def answer_out(answer: dict) -> CheckinOut:
         result=answer["result"],
         registration=Person(**person) if person else None,
         checked_in_at=(checked if isinstance(checked, str) else iso(checked)) if checked else None,
+        event=EventBrief(**answer["event"]) if answer.get("event") else None,
     )
 
 

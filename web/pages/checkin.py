@@ -20,6 +20,7 @@ from msgspec import Struct
 
 from events import checkin
 from events.i18n import gettext as _
+from events.timeutil import local, now
 from web.api.checkins import answer_out, method_of, ways_in
 from web.errors import classify
 from web.guards import door_staff
@@ -27,6 +28,16 @@ from web.templating import ASSETS
 
 SERVICE_WORKER = ASSETS / "build" / "sw.js"
 DESK_LINKS = ("walk-in", "sheet", "paper")
+
+
+def _day_note(event: dict) -> str | None:
+    """ "before" / "after" when the event is not on today's date (Shanghai); None on its day."""
+    today = local(now()).date()
+    if local(event["starts_at"]).date() > today:
+        return "before"
+    if local(event["ends_at"]).date() < today:
+        return "after"
+    return None
 
 
 class ScanIn(Struct):
@@ -87,6 +98,7 @@ class CheckinController(Controller):
                 "event": event,
                 "counts": await checkin.counts(event_id),
                 "desk": {name: f"/checkin/{event_id}/{name}" for name in DESK_LINKS},
+                "day": _day_note(event),
             },
         )
 

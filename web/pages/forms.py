@@ -59,6 +59,7 @@ FIELD_LABELS: dict[str, str] = {
 DONE_MESSAGES: dict[str, str] = {
     "created": N_("活动已创建。"),
     "saved": N_("已保存。"),
+    "saved_promoted": N_("已保存；新增的名额已按登记顺序递补给候补，并已通知他们。"),
     "published": N_("活动已发布，公众现在可以看到并报名。"),
     "cancelled": N_("活动已取消。"),
     "duplicated": N_("已复制为草稿：请核对时间等信息，保存后再发布。"),

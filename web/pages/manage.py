@@ -232,7 +232,7 @@ class ManageController(Controller):
         event = await scheduling.get_event(event_id, include_unpublished=True)
         raw = forms.event_raw(data, creating=False)
         try:
-            await scheduling.update_event(event_id, raw, request.user)
+            saved = await scheduling.update_event(event_id, raw, request.user)
         except Invalid as error:
             return event_form_page(
                 request,
@@ -250,7 +250,8 @@ class ManageController(Controller):
                 status_code=409,
             )
         invalidate_public_pages()
-        return see_other(f"/manage/events/{event_id}", "saved")
+        done = "saved_promoted" if saved.get("promoted") else "saved"
+        return see_other(f"/manage/events/{event_id}", done)
 
     async def _change_status(
         self, request: Request, event_id: int, status: str, done: str
