@@ -26,7 +26,15 @@ STATUSES = ("confirmed", "waitlisted", "cancelled")
 QUESTION_KINDS = ("text", "single", "multiple")
 MAX_QUESTIONS, MAX_LABEL, MAX_OPTION, MIN_OPTIONS, MAX_OPTIONS, MAX_REASON = 20, 200, 50, 2, 20, 200
 BAD_CHARS = CONTROL_CHARS | {"\n", "\r", "\t"}
-SHOWN = ("id", "name", "status", "party_size", "seq", "adults", "children", "company", "source")
+SHOWN = (
+    "id", "name", "status", "party_size", "seq", "adults", "children", "company", "source",
+    "checked_in_at", "cancelled_by",
+)  # fmt: skip
+# Filters beyond a status: confirmed people who have (not yet) been checked in.
+CHECK_FILTERS = {
+    "checked_in": "status = 'confirmed' AND checked_in_at IS NOT NULL",
+    "not_checked_in": "status = 'confirmed' AND checked_in_at IS NULL",
+}
 SHOWN += ("created_at", "cancelled_by", "checked_in_at")
 ORDER = "CASE status WHEN 'confirmed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, seq, id"
 
@@ -243,8 +251,12 @@ async def list_registrations(
     then the waitlist in order (with positions), then the cancelled."""
     event = await get_event(event_id, include_unpublished=True)
     clause, params = _search_clause(search)
-    where = ("status = {}" if status in STATUSES else "TRUE") + clause
-    params = [*([status] if status in STATUSES else []), *params]
+    if status in STATUSES:
+        where = "status = {}"
+        params = [status, *params]
+    else:
+        where = CHECK_FILTERS.get(status or "", "TRUE")
+    where += clause
     # Positions are numbered over the whole waitlist, before the filters apply.
     rows = await Registration.raw(
         "SELECT *, COUNT(*) OVER () AS total FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY"

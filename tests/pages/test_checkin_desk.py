@@ -204,6 +204,12 @@ async def test_paper_records_at_the_start_and_is_idempotent(client, db):
     assert sorted(s["result"] for s in scans) == ["duplicate", "duplicate", "ok", "ok"]
     nothing = await post_form(client, f"/checkin/{event['id']}/paper", {})
     assert nothing.status_code == 422 and "请至少勾选" in nothing.text
+    # 只看未签到: only 孙三 is left to tick
+    pending = await client.get(f"/checkin/{event['id']}/paper?pending=1")
+    assert "孙三" in pending.text and "赵一" not in pending.text and "显示全部" in pending.text
+    await post_form(client, f"/checkin/{event['id']}/paper", {"registration": str(c["id"])})
+    done = await client.get(f"/checkin/{event['id']}/paper?pending=1")
+    assert "所有已确认的人都已签到" in done.text
 
 
 async def test_paper_with_a_bad_time_keeps_it_and_says_so(client, db):

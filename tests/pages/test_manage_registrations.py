@@ -217,3 +217,19 @@ async def test_notices_say_what_happened(client, db):
     assert "名额不足，已排在候补末尾" in page.text
     row = await admin.get_registration(one["id"])
     assert row["status"] == "waitlisted"
+
+
+async def test_filter_by_checked_in_and_the_badge_shows(client, db):
+    from events import checkin
+
+    event = await make_event(capacity=5)
+    came = await signup(event, 1)
+    await signup(event, 2)
+    await checkin.check_in(event["id"], registration_id=came["id"])
+    await login(client, "organizer")
+    inside = await client.get(url(event), params={"status": "checked_in"})
+    assert "居民1" in inside.text and "居民2" not in inside.text
+    assert 'class="badge ok">已签到<' in inside.text
+    missing = await client.get(url(event), params={"status": "not_checked_in"})
+    assert "居民2" in missing.text and "居民1" not in missing.text
+    assert '<option value="not_checked_in" selected>' in missing.text

@@ -184,13 +184,19 @@ class CheckinDeskController(Controller):
         status_code: int = 200,
     ) -> Template:
         rows = await checkin.sheet(event["id"])
+        waiting = sum(1 for row in rows if not row["checked_in_at"])
+        # 只看未签到: the people still to tick, when the list is long
+        pending = request.query_params.get("pending") == "1"
+        if pending:
+            rows = [row for row in rows if not row["checked_in_at"]]
         return desk_page(
             request,
             "desk_paper.html",
             status_code=status_code,
             event=event,
             rows=rows,
-            waiting=sum(1 for row in rows if not row["checked_in_at"]),
+            pending=pending,
+            waiting=waiting,
             at_text=at_text if at_text is not None else "",
             errors=errors or {},
             tally=tally,

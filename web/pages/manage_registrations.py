@@ -30,6 +30,7 @@ PAGE_SIZE = 50
 BLANK_ROWS = 3
 SEARCH_MAX = 50
 STATUS_LABELS = {"confirmed": N_("已确认"), "waitlisted": N_("候补"), "cancelled": N_("已取消")}
+CHECK_LABELS = {"checked_in": N_("已确认 · 已签到"), "not_checked_in": N_("已确认 · 未签到")}
 KIND_LABELS = {"text": N_("填空"), "single": N_("单选"), "multiple": N_("多选")}
 CANCELLED_BY = {"self": N_("本人取消"), "organizer": N_("组织者取消"), "event": N_("活动取消")}
 DONE = {
@@ -47,7 +48,7 @@ def _filters(values: dict[str, Any]) -> dict[str, Any]:
     text = str(values.get("q") or "").strip()[:SEARCH_MAX]
     number = numbers.whole(str(values.get("page") or "1"))
     return {
-        "status": status if status in admin.STATUSES else None,
+        "status": status if status in admin.STATUSES or status in admin.CHECK_FILTERS else None,
         "q": text or None,
         "page": number if number is not None and 0 < number <= 10_000 else 1,
     }
@@ -102,6 +103,7 @@ async def list_page(
         has_answers=any(row["answers"] for row in listing["rows"]),
         has_company=event["ask_company"] or any(row["company"] for row in listing["rows"]),
         status_labels={key: _(text) for key, text in STATUS_LABELS.items()},
+        check_labels={key: _(text) for key, text in CHECK_LABELS.items()},
         cancelled_by={key: _(text) for key, text in CANCELLED_BY.items()},
         form_error=error,
         notice=_(DONE[done]) if done in DONE else None,
