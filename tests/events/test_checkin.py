@@ -1,13 +1,14 @@
 """Check-in workflows beyond the API: walk-ins, offline uploads, paper sheets, no-shows."""
 
 import asyncio
+import json
 from datetime import datetime, timedelta
 
 import pytest
 
 from events import checkin, tickets
 from events import registration as reg
-from events.errors import Conflict, Invalid
+from events.errors import Conflict, Invalid, NotFound
 from events.tables import CheckinScan, Event, Registration
 from events.timeutil import TZ, now
 from tests.conftest import make_user
@@ -235,3 +236,31 @@ async def test_search_says_which_field_is_wrong(staff):
     with pytest.raises(Invalid) as other_digits:
         await checkin.search(event["id"], "０００１", "甲")
     assert "last4" in other_digits.value.fields
+
+
+async def test_undo_takes_a_check_in_back_and_is_logged(staff):
+    from events.tables import AuditLog
+
+    event = await make_event(capacity=5)
+    person = await reg.register(event["id"], {"name": "甲", "phone": phone(1), "party_size": 2})
+    first = await checkin.check_in(event["id"], registration_id=person["id"], staff=staff)
+    assert first["result"] == "ok"
+    assert await _counters_match(event["id"])
+    undone = await checkin.undo(event["id"], person["id"], staff, "phone-1", "扫错了人")
+    assert undone["checked_in_at"] is None
+    row = await Registration.select().where(Registration.id == person["id"]).first()
+    assert row["checked_in_at"] is None
+    assert await _counters_match(event["id"])
+    scans = await CheckinScan.select().where(CheckinScan.registration == person["id"])
+    assert [s["result"] for s in sorted(scans, key=lambda s: s["id"])] == ["ok", "undone"]
+    [entry] = await AuditLog.select().where(AuditLog.action == "checkin.undo")
+    after = json.loads(entry["after"]) if isinstance(entry["after"], str) else entry["after"]
+    assert entry["object_id"] == person["id"] and after["reason"] == "扫错了人"
+    with pytest.raises(Conflict):  # nothing left to take back
+        await checkin.undo(event["id"], person["id"], staff)
+    again = await checkin.check_in(event["id"], registration_id=person["id"], staff=staff)
+    assert again["result"] == "ok"  # checked in anew, counted once
+    assert await _counters_match(event["id"])
+    other = await make_event()
+    with pytest.raises(NotFound):  # the registration of another event
+        await checkin.undo(other["id"], person["id"], staff)

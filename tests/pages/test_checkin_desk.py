@@ -390,3 +390,38 @@ async def test_demo_check_ins_have_their_scans(db):
     assert {row["result"] for row in others} == {"duplicate", "invalid"}
     staff = await StaffUser.select(StaffUser.id).where(StaffUser.username == "staff").first()
     assert {scan["staff"] for scan in ok} == {staff["id"]}
+
+
+async def test_staff_can_take_back_a_check_in_from_the_ticket_page(client, db):
+    event = await make_event(capacity=5)
+    someone = await person(event["id"], "张三丰", 1)
+    path = await ticket_path(event["id"], someone["id"])
+    await login(client, "staff")
+    checked = await post_form(client, f"{path}/checkin")
+    assert "签到成功" in checked.text and f'action="{path}/undo"' in checked.text
+    undone = await post_form(client, f"{path}/undo")
+    assert undone.status_code == 200 and "已撤销签到" in undone.text
+    assert (await row_of(someone["id"]))["checked_in_at"] is None
+    assert ">签到</button>" in undone.text  # can be checked in again
+    twice = await post_form(client, f"{path}/undo")  # nothing left to undo: no error
+    assert twice.status_code == 200
+
+
+async def test_organizer_undoes_a_check_in_from_the_list(client, db):
+    from events import checkin
+
+    event = await make_event(capacity=5)
+    someone = await person(event["id"], "李四", 2)
+    await checkin.check_in(event["id"], registration_id=someone["id"])
+    await login(client, "organizer")
+    base = f"/manage/events/{event['id']}/registrations"
+    page = await client.get(base)
+    assert f'action="{base}/{someone["id"]}/undo-checkin"' in page.text
+    done = await post_form(client, f"{base}/{someone['id']}/undo-checkin", {"reason": "测试"})
+    assert done.status_code == 303 and "done=checkin_undone" in done.headers["location"]
+    assert (await row_of(someone["id"]))["checked_in_at"] is None
+    again = await post_form(client, f"{base}/{someone['id']}/undo-checkin")
+    assert again.status_code == 409 and "无需撤销" in again.text
+    await login(client, "judge")
+    refused = await post_form(client, f"{base}/{someone['id']}/undo-checkin")
+    assert refused.status_code == 403

@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, str] = {
     "registration.restore": N_("恢复报名"),
     "registration.move": N_("移到另一场"),
     "registration.promote": N_("候补递补"),
+    "checkin.undo": N_("撤销签到"),
     "user.create": N_("创建账号"),
     "user.update": N_("修改账号"),
     "token.revoke": N_("注销令牌"),
@@ -42,7 +43,7 @@ ACTION_LABELS: dict[str, str] = {
 # The filter of the log page: a group of actions by their prefixes.
 ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "event": (N_("活动"), ("event.",)),
-    "registration": (N_("报名"), ("registration.",)),
+    "registration": (N_("报名"), ("registration.", "checkin.")),
     "account": (N_("账号"), ("user.", "token.")),
     "export": (N_("导出"), ("export.",)),
     "goals": (N_("年度目标"), ("goals.",)),
@@ -64,6 +65,7 @@ AUDIT_FIELDS: dict[str, str] = {
     "events": N_("新增活动"),
     "users": N_("账号"),
     "registrations": N_("新增报名"),
+    "checked_in_at": N_("签到时间"),
 }
 # A field whose meaning depends on the action: `source` of a registration is its channel.
 ACTION_FIELDS: dict[str, dict[str, str]] = {

@@ -14,7 +14,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from events import numbers
+from events import checkin, numbers
 from events import registration_admin as admin
 from events.errors import Conflict, Invalid
 from events.i18n import N_
@@ -39,6 +39,7 @@ DONE = {
     "restored_waitlisted": N_("报名已恢复，但名额不足，已排在候补末尾。"),
     "moved": N_("已移到另一场活动，票据链接不变。"),
     "questions": N_("报名问题已保存。"),
+    "checkin_undone": N_("已撤销签到。"),
 }
 
 
@@ -237,6 +238,21 @@ class ManageRegistrationsController(Controller):
             await admin.organizer_cancel(registration_id, request.user, reason, event_id)
 
         return await self._act(request, event_id, data, "cancelled", action)
+
+    @post("/registrations/{registration_id:int}/undo-checkin", name="manage_checkin_undo")
+    async def undo_checkin(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        registration_id: FromPath[int],
+        data: FormData,
+    ) -> Template | Redirect:
+        async def action():
+            await checkin.undo(
+                event_id, registration_id, request.user, "organizer-page", data.get("reason")
+            )
+
+        return await self._act(request, event_id, data, "checkin_undone", action)
 
     @post("/registrations/{registration_id:int}/restore", name="manage_registration_restore")
     async def restore(

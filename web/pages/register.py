@@ -283,12 +283,21 @@ class RegisterController(Controller):
     async def scan_checkin(self, request: Request, payload: FromPath[str]) -> Template:
         """The 签到 button of a ticket URL opened by any camera app on a staff phone."""
         payload, _slash, action = payload.lstrip("/").rpartition("/")
-        if action != "checkin" or not payload:
+        if action not in ("checkin", "undo") or not payload:
             raise NotFound(_("没有找到这个页面"))
         found = await self._genuine(payload)
         if found is None:
             return page("check.html", status_code=404, user=request.user, valid=False)
         person, event = found
+        if action == "undo":  # 撤销签到: the person was let in by mistake
+            try:
+                await checkin.undo(event["id"], person["id"], request.user, "ticket-url")
+            except Conflict:
+                pass  # nothing to take back (undone already): the page shows the state
+            person = await Registration.select().where(Registration.id == person["id"]).first()
+            return await self._check_page(
+                request, payload, person, event, result={"result": "undone"}
+            )
         answer = await checkin.check_in(
             event["id"], qr=payload, staff=request.user, device="ticket-url", method="button"
         )
