@@ -174,7 +174,10 @@ def for_event(event: dict, at: datetime, pool: list[dict], question: int | None)
             else:
                 row.update(cancelled_by="self", cancelled_at=moment + (until - moment) * 0.5)
         elif status == "confirmed" and event["ends_at"] <= at and rng.random() < 0.88:
-            row["checked_in_at"] = event["starts_at"] - timedelta(minutes=rng.randint(-25, 20))
+            arrived = event["starts_at"] - timedelta(minutes=rng.randint(-25, 20))
+            # never before the registration itself (a contest collects entries for weeks)
+            later = moment + timedelta(minutes=rng.randint(1, 30))
+            row["checked_in_at"] = min(max(arrived, later), event["ends_at"])
         rows.append(row)
     return rows
 

@@ -245,6 +245,8 @@ async def test_registrations_look_real_and_pass_the_form(db):
             assert re.fullmatch("[\u4e00-\u9fff]+", r["name"])
             assert r["party_size"] == r["adults"] + r["children"] <= event["max_party_size"]
             assert r["adults"] >= 1 and r["created_at"] <= AT
+            if r["checked_in_at"]:  # nobody arrives before registering, or after the end
+                assert r["created_at"] < r["checked_in_at"] <= event["ends_at"], event["title"]
             if event["ask_company"]:
                 assert r["company"].endswith("有限公司")
             if not event["family"]:
