@@ -27,6 +27,9 @@ import anyio.to_thread
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
+from events import audit
+from events.db import write_transaction
+from events.errors import Invalid
 from events.i18n import N_
 from events.i18n import gettext as _
 from events.kinds import KINDS, STATUSES
@@ -290,6 +293,33 @@ async def registrant_rows(
         if len(rows) < BATCH:
             return
         last = rows[-1]["id"]
+
+
+async def registrant_export(event: dict, unmasked: bool = False) -> tuple[str, list, Any]:
+    """(file name stem, columns, rows) of an event's registrant list, for `csv_stream` or
+    `xlsx_file`; with `unmasked`, call `record_unmasked` first."""
+    questions = await export_questions(event["id"])
+    return (
+        _("{title} 报名名单").format(title=event["title"][:60]),
+        registrant_columns(unmasked, event, questions),
+        registrant_rows(event["id"], unmasked, event, questions),
+    )
+
+
+UNMASKED_REASON = N_("导出完整手机号须说明理由（4–200 字，不含控制字符）")
+
+
+async def record_unmasked(actor: dict | None, event_id: int, reason: Any, kind: str) -> None:
+    """An export with full phone numbers needs a stated reason (4–200 printable characters),
+    written with who asked to the audit log before the file is made."""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not 4 <= len(reason) <= 200 or not reason.isprintable():
+        message = _(UNMASKED_REASON)
+        raise Invalid(message, {"reason": message})
+    async with write_transaction():
+        await audit.record(
+            actor, "export.unmasked", "event", event_id, after={"reason": reason, "format": kind}
+        )
 
 
 # --- writers --------------------------------------------------------------------------------

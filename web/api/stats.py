@@ -12,9 +12,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from msgspec import Struct
 
-from events import audit, exports, stats
+from events import exports, stats
 from events.checkin import event_for_door
-from events.errors import Invalid
 from events.i18n import gettext as _
 from web.guards import organizer_or_admin
 
@@ -113,25 +112,9 @@ class StatsController(Controller):
         self, request: Request, kind: str, event_id: int, unmasked: bool, reason: str
     ) -> Stream:
         event = await event_for_door(event_id)
-        questions = await exports.export_questions(event_id)
         if unmasked:
             if request.user["role"] != "admin":
                 raise PermissionDeniedException(detail=_("只有管理员可以导出完整手机号"))
-            reason = reason.strip()
-            if not 4 <= len(reason) <= 200 or not reason.isprintable():
-                message = _("导出完整手机号须说明理由（4–200 字，不含控制字符）")
-                raise Invalid(message, {"reason": message})
-            await audit.record(
-                request.user,
-                "export.unmasked",
-                "event",
-                event_id,
-                after={"reason": reason, "format": kind},
-            )
-        return await spreadsheet(
-            kind,
-            _("{title} 报名名单").format(title=event["title"][:60]),
-            exports.registrant_columns(unmasked, event, questions),
-            exports.registrant_rows(event_id, unmasked, event, questions),
-            _("报名名单"),
-        )
+            await exports.record_unmasked(request.user, event_id, reason, kind)
+        stem, columns, rows = await exports.registrant_export(event, unmasked)
+        return await spreadsheet(kind, stem, columns, rows, _("报名名单"))

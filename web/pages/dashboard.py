@@ -14,9 +14,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Stream, Template
 
-from events import annual_report, audit, exports, numbers, stats
+from events import annual_report, exports, numbers, stats
 from events.checkin import event_for_door
-from events.db import write_transaction
 from events.errors import Invalid
 from events.i18n import gettext as _
 from events.kinds import KINDS, STREETS
@@ -229,28 +228,14 @@ class DashboardController(Controller):
         """The registrant list with full phone numbers (admins): a reason, audited like the
         API's `?unmasked=true&reason=…`."""
         event = await event_for_door(event_id)
-        questions = await exports.export_questions(event_id)
-        reason = (data.get("reason") or "").strip()
         kind = data.get("format") if data.get("format") in UNMASKED_FORMATS else "xlsx"
-        if not 4 <= len(reason) <= 200 or not reason.isprintable():
-            error = _("导出完整手机号须说明理由（4–200 字，不含控制字符）")
-            form = {"reason": data.get("reason") or "", "format": kind, "error": error}
+        try:
+            await exports.record_unmasked(request.user, event_id, data.get("reason"), kind)
+        except Invalid as error:
+            form = {"reason": data.get("reason") or "", "format": kind, "error": error.detail}
             return await _report_page(request, event_id, unmasked=form, status_code=422)
-        async with write_transaction():
-            await audit.record(
-                request.user,
-                "export.unmasked",
-                "event",
-                event_id,
-                after={"reason": reason, "format": kind},
-            )
-        return await spreadsheet(
-            kind,
-            _("{title} 报名名单").format(title=event["title"][:60]),
-            exports.registrant_columns(True, event, questions),
-            exports.registrant_rows(event_id, True, event, questions),
-            _("报名名单"),
-        )
+        stem, columns, rows = await exports.registrant_export(event, unmasked=True)
+        return await spreadsheet(kind, stem, columns, rows, _("报名名单"))
 
     @get("/stats/annual.xlsx", name="manage_stats_annual", opt={"no_compress": True})
     async def annual(self, year: Year = None) -> Stream:
@@ -283,13 +268,9 @@ class DashboardController(Controller):
     )
     async def registrants(self, request: Request, event_id: FromPath[int]) -> Stream:
         event = await event_for_door(event_id)
-        questions = await exports.export_questions(event_id)
+        stem, columns, rows = await exports.registrant_export(event)
         return await spreadsheet(
-            request.url.path.rsplit(".", 1)[1],
-            _("{title} 报名名单").format(title=event["title"][:60]),
-            exports.registrant_columns(event=event, questions=questions),
-            exports.registrant_rows(event_id, event=event, questions=questions),
-            _("报名名单"),
+            request.url.path.rsplit(".", 1)[1], stem, columns, rows, _("报名名单")
         )
 
 
