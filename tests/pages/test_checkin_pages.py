@@ -89,6 +89,11 @@ async def test_scanner_warns_when_the_event_is_not_today(client, door_event):
         Event.id == door_event["id"]
     )
     assert "已于" in (await client.get(f"/checkin/{door_event['id']}")).text
+    earlier_today = datetime.now(TZ).replace(microsecond=0) - timedelta(minutes=3)
+    await Event.update(
+        {Event.ends_at: earlier_today, Event.starts_at: earlier_today - timedelta(hours=1)}
+    ).where(Event.id == door_event["id"])
+    assert "已于" in (await client.get(f"/checkin/{door_event['id']}")).text  # ended minutes ago
 
 
 async def test_anonymous_is_sent_to_login_and_judges_are_refused(client, door_event):

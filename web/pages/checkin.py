@@ -32,10 +32,10 @@ DESK_LINKS = ("walk-in", "sheet", "paper")
 
 def _day_note(event: dict) -> str | None:
     """ "before" / "after" when the event is not on today's date (Shanghai); None on its day."""
-    today = local(now()).date()
-    if local(event["starts_at"]).date() > today:
+    moment = now()
+    if local(event["starts_at"]).date() > local(moment).date():
         return "before"
-    if local(event["ends_at"]).date() < today:
+    if event["ends_at"] <= moment:  # over (today or earlier): late scans are still taken
         return "after"
     return None
 
