@@ -27,7 +27,44 @@ async def list_events(
     limit: int = 500,
     offset: int = 0,
 ) -> list[dict]:
-    query = Event.select().where(Event.status.is_in(list(statuses)))
+    query = _filtered(
+        Event.select(),
+        kind,
+        street,
+        search,
+        start_from,
+        start_to,
+        include_past,
+        past_only,
+        statuses,
+    )
+    return (
+        await query.order_by(Event.starts_at, ascending=not past_only)
+        .order_by(Event.id)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+async def count_events(
+    kind: str | None = None,
+    street: str | None = None,
+    search: str | None = None,
+    start_from: datetime | None = None,
+    start_to: datetime | None = None,
+    include_past: bool = False,
+    past_only: bool = False,
+    statuses: tuple[str, ...] = ("published",),
+) -> int:
+    """How many events `list_events` with the same filters would list, without a limit."""
+    return await _filtered(
+        Event.count(), kind, street, search, start_from, start_to, include_past, past_only, statuses
+    )
+
+
+def _filtered(query, kind, street, search, start_from, start_to, include_past, past_only, statuses):
+    """The catalogue's filters on a select or count of events."""
+    query = query.where(Event.status.is_in(list(statuses)))
     moment = now()
     if past_only:
         query = query.where(Event.ends_at < moment)
@@ -46,12 +83,7 @@ async def list_events(
         query = query.where(Event.starts_at >= clamp_years(start_from))
     if start_to:
         query = query.where(Event.starts_at <= clamp_years(start_to))
-    return (
-        await query.order_by(Event.starts_at, ascending=not past_only)
-        .order_by(Event.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    return query
 
 
 async def streets_in_use() -> list[str]:

@@ -112,15 +112,16 @@ class CatalogueController(Controller):
         start_from, start_to = _window(when)
         listing = bool(kind or street or q or when or past)
 
+        where = {
+            "search": q,
+            "street": street,
+            "start_from": start_from,
+            "start_to": start_to,
+            "past_only": past,
+        }
+
         async def rows_for(**extra):
-            return await catalogue.list_events(
-                search=q,
-                street=street,
-                start_from=start_from,
-                start_to=start_to,
-                past_only=past,
-                **extra,
-            )
+            return await catalogue.list_events(**where, **extra)
 
         async def build() -> str:
             more = False
@@ -129,9 +130,10 @@ class CatalogueController(Controller):
                 rows = await rows_for(kind=kind, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
                 if not rows and page > 1:
                     # Past the end: show the last page there is (page 1 when nothing matches).
-                    earlier = await rows_for(kind=kind, limit=(page - 1) * PAGE_SIZE)
-                    shown = max((len(earlier) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-                    rows = earlier[(shown - 1) * PAGE_SIZE :]
+                    total = await catalogue.count_events(kind=kind, **where)
+                    shown = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+                    offset = (shown - 1) * PAGE_SIZE
+                    rows = await rows_for(kind=kind, limit=PAGE_SIZE + 1, offset=offset)
                 groups = [(None, rows[:PAGE_SIZE], None)]
                 more = len(rows) > PAGE_SIZE
             else:
