@@ -295,6 +295,16 @@ async def registrant_rows(
         last = rows[-1]["id"]
 
 
+async def attendance_export(year: int) -> tuple[str, list, Any]:
+    """(file name stem, columns, rows) of the year's attendance per event."""
+    check_year(year)
+    return (
+        _("{year} 年活动签到统计").format(year=year),
+        attendance_columns(),
+        attendance_rows(year),
+    )
+
+
 async def registrant_export(event: dict, unmasked: bool = False) -> tuple[str, list, Any]:
     """(file name stem, columns, rows) of an event's registrant list, for `csv_stream` or
     `xlsx_file`; with `unmasked`, call `record_unmasked` first."""

@@ -75,14 +75,8 @@ class StatsController(Controller):
         return await self._attendance("csv", year)
 
     async def _attendance(self, kind: str, year: int) -> Stream:
-        stats.check_year(year)
-        return await spreadsheet(
-            kind,
-            _("{year} 年活动签到统计").format(year=year),
-            exports.attendance_columns(),
-            exports.attendance_rows(year),
-            _("活动签到统计"),
-        )
+        stem, columns, rows = await exports.attendance_export(year)
+        return await spreadsheet(kind, stem, columns, rows, _("活动签到统计"))
 
     @get(
         "/events/{event_id:int}/registrations.xlsx",

@@ -249,13 +249,9 @@ class DashboardController(Controller):
         opt={"no_compress": True},
     )
     async def attendance(self, request: Request, year: Year = None) -> Stream:
-        year = _year(year)
+        stem, columns, rows = await exports.attendance_export(_year(year))
         return await spreadsheet(
-            request.url.path.rsplit(".", 1)[1],
-            _("{year} 年活动签到统计").format(year=year),
-            exports.attendance_columns(),
-            exports.attendance_rows(year),
-            _("活动签到统计"),
+            request.url.path.rsplit(".", 1)[1], stem, columns, rows, _("活动签到统计")
         )
 
     @get(
