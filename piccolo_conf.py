@@ -1,5 +1,5 @@
-"""Entry point for the `piccolo` command line (migrations); the app uses events.piccolo_conf."""
+"""Entry point for the `piccolo` command line (migrations); see events.core.piccolo_conf."""
 
-from events.piccolo_conf import APP_REGISTRY, DB
+from events.core.piccolo_conf import APP_REGISTRY, DB
 
 __all__ = ["APP_REGISTRY", "DB"]

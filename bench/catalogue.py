@@ -181,7 +181,7 @@ SLOTS = [((9, 30), (11, 30)), ((14, 0), (16, 30)), ((19, 0), (20, 30))]
 
 def plan_events(streets: list[str], units: list[str], count: int = EVENT_COUNT) -> list[dict]:
     """`count` published events: about two thirds in the past year, one third in 6 months."""
-    from events.timeutil import TZ
+    from events.core.timeutil import TZ
 
     rng = random.Random(SEED)
     today = datetime.now(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -241,11 +241,12 @@ def plan_events(streets: list[str], units: list[str], count: int = EVENT_COUNT) 
 
 async def insert_events(url: str) -> int:
     """Insert the events with Piccolo, in one transaction (EVENTS_DATABASE_URL is `url`)."""
-    from events import db
-    from events.kinds import ORGANIZER_UNITS, STREETS
+    from events.core import db
+    from events.core.engines import engine_from_url
+    from events.core.kinds import ORGANIZER_UNITS, STREETS
     from events.tables import Event
 
-    engine = db.engine_from_url(url)
+    engine = engine_from_url(url)
     db.use_engine(engine)
     rows = plan_events(STREETS, ORGANIZER_UNITS)
     async with engine.transaction():

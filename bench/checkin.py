@@ -5,7 +5,7 @@
 
 1. A fresh database (harness.session), `events migrate`, two published events starting in
    an hour: the door event with --tickets confirmed registrations (inserted with Piccolo,
-   each ticket signed with the event's key by events.tickets, as the ticket page does) and a
+   each ticket signed with the event's key by events.door.tickets, as the ticket page does) and a
    second event with a few hundred (its tickets are "wrong event" at this door). A staff
    user; ANALYZE (as autovacuum would have done in service); a bearer token from
    POST /api/v1/auth/login.
@@ -73,11 +73,13 @@ def options(argv: list[str] | None) -> argparse.Namespace:
 
 async def prepare(url: str, tickets: int) -> dict:
     """Events, registrations, signed QR texts and a staff user; Piccolo straight to the DB."""
-    from events import accounts, db
-    from events import tickets as signing
+    from events.accounts import accounts
+    from events.core import db
+    from events.core.engines import engine_from_url
+    from events.door import tickets as signing
     from events.tables import Event, Registration
 
-    db.use_engine(db.engine_from_url(url))
+    db.use_engine(engine_from_url(url))
     await db.open_pool()
     try:
         moment = datetime.now(UTC).replace(microsecond=0)
@@ -256,10 +258,11 @@ async def login(port: int) -> str:
 
 
 async def database_checks(url: str, event_id: int, scans: int, first_scans: int) -> list:
-    from events import db
+    from events.core import db
+    from events.core.engines import engine_from_url
     from events.tables import CheckinScan, Registration
 
-    db.use_engine(db.engine_from_url(url))
+    db.use_engine(engine_from_url(url))
     await db.open_pool()
     try:
         checked = await Registration.count().where(

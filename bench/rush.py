@@ -74,10 +74,11 @@ def options(argv: list[str] | None) -> argparse.Namespace:
 
 async def create_events(url: str, seats: int) -> dict[str, int]:
     """Four published events open for registration, `seats` seats each, with a waitlist."""
-    from events import db
+    from events.core import db
+    from events.core.engines import engine_from_url
     from events.tables import Event
 
-    db.use_engine(db.engine_from_url(url))
+    db.use_engine(engine_from_url(url))
     moment = datetime.now(UTC).replace(microsecond=0)
     starts = moment + timedelta(days=7)
     common = dict(
@@ -260,7 +261,9 @@ class Row:
 
 def measure(db: str, connections: int, args: argparse.Namespace) -> Row:
     with session("rush", db) as bench:
-        from events.db import sqlite_path  # once the session points EVENTS_DATABASE_URL at it
+        from events.core.engines import (
+            sqlite_path,  # once the session points EVENTS_DATABASE_URL at it
+        )
 
         ids = asyncio.run(create_events(bench.url, args.seats))
         os.environ["EVENTS_REGISTRATION_LIMIT_PER_IP"] = "1000000/minute"

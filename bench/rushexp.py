@@ -45,12 +45,12 @@ def serve_experiment(bench, workers: int, variants: str):
 
 
 def _one_hop_sqlite():
-    """A replacement for events.registration._register_in_transaction."""
+    """A replacement for events.registration.registration._register_in_transaction."""
     from piccolo.engine.sqlite import SQLiteEngine, dict_factory
     from rushfloor import OUTBOX_SQL, _sqlite_statements
 
-    from events import registration
-    from events.db import current_engine
+    from events.core.db import current_engine
+    from events.registration import registration
 
     claim_sql, claim_order, insert_sql, columns = _sqlite_statements()
     outbox_sql = OUTBOX_SQL.replace("{}", "?")
@@ -108,7 +108,7 @@ def _one_hop_sqlite():
 
 
 def _gate_postgres(limit: int) -> None:
-    from events import registration
+    from events.registration import registration
 
     original = registration._register_in_one_statement
     gates: dict = {}

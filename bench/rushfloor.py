@@ -1,7 +1,7 @@
 """The registration's floor: the app's own SQL run directly, without HTTP or the app.
 
-PostgreSQL: `events.registration_sql.ONE_STATEMENT` (imported, so it is the same text), numbered
-with `_numbered` as the app does and with `{}` turned into `$1..$n` as Piccolo does, executed
+PostgreSQL: `events.registration.sql.ONE_STATEMENT` (imported, so it is the same text), numbered
+with `numbered` as the app does and with `{}` turned into `$1..$n` as Piccolo does, executed
 with `pool.fetch()` (what Piccolo's `raw()` does) by C tasks on an asyncpg pool of min(C, 40)
 connections: the app's 2 workers hold at most 2 x 20.
 
@@ -77,16 +77,16 @@ def _values(number: int) -> dict:
 
 def _pg_statement() -> tuple[str, list[str]]:
     """ONE_STATEMENT with $1..$n, and the name of the value each number takes."""
-    from events.registration_sql import ONE_STATEMENT, _numbered
+    from events.registration.sql import ONE_STATEMENT, numbered
 
-    sql, order = _numbered(ONE_STATEMENT, **{name: name for name in NAMES})
+    sql, order = numbered(ONE_STATEMENT, **{name: name for name in NAMES})
     counter = iter(range(1, len(order) + 1))
     return re.sub(r"\{\}", lambda _: f"${next(counter)}", sql), order
 
 
 def _pg_args(order: list[str], event: dict, number: int) -> list:
-    from events.registration import _payload
-    from events.timeutil import now
+    from events.core.timeutil import now
+    from events.registration.registration import _payload
 
     values = _values(number)
     payload = _payload(event, {**values, "id": None}, None)
@@ -155,11 +155,11 @@ def pg_floor(url: str, events: list[int], counts: list[int], connections: int, c
 def _sqlite_statements() -> tuple[str, list[str], str, list[str]]:
     """The claim and the names its `?` take; Piccolo's INSERT INTO registration and its
     columns."""
-    from events.registration_sql import CLAIM, _numbered
+    from events.core.timeutil import now
+    from events.registration.sql import CLAIM, numbered
     from events.tables import Registration
-    from events.timeutil import now
 
-    claim, claim_order = _numbered(CLAIM, n="n", id="id", now="now")
+    claim, claim_order = numbered(CLAIM, n="n", id="id", now="now")
     sample = Registration(
         event=1, status="confirmed", seq=1, created_at=now(), confirmed_at=None, name="n",
         phone="13000000000", email="", company="", party_size=1, adults=1, children=0,
@@ -176,15 +176,15 @@ def sqlite_floor(path: str, events: list[int], counts: list[int], clock) -> Floo
     """Register counts[i] at events[i] in turn on one connection; the last is measured."""
     from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
-    from events.registration import _payload
-    from events.timeutil import now
+    from events.core.timeutil import now
+    from events.registration.registration import _payload
 
     claim_sql, claim_order, insert_sql, columns = _sqlite_statements()
     outbox_sql = OUTBOX_SQL.replace("{}", "?")
     connection = sqlite3.connect(**SQLiteEngine(path=path, timeout=30).connection_kwargs)
     connection.row_factory = dict_factory
     connection.execute("PRAGMA foreign_keys = 1")
-    connection.execute("PRAGMA synchronous=NORMAL")  # as events.db's writer connection
+    connection.execute("PRAGMA synchronous=NORMAL")  # as events.core.db's writer connection
     results = []
     try:
         for event_id, count in zip(events, counts, strict=True):

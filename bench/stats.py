@@ -14,7 +14,7 @@ For each database:
    transaction), SQLite `executemany` in one transaction (synchronous=OFF for the load only,
    then a WAL checkpoint). Events: --events, kinds weighted like the science bureau (lectures
    30%, matching 20%, policy 16%, training 12%, study trips 10%, other 7%, contests 5%),
-   streets from events.kinds.STREETS, the three organizer units, starts spread over the whole
+   streets from events.core.kinds.STREETS, the three organizer units, starts spread over the whole
    year at usual hours (so most have ended, the rest are upcoming); 88% published, 9%
    cancelled, 3% drafts. Registrations: --registrations in all, --export-rows of them at one
    published, ended lecture (the export event); the rest shared by the other non-draft events
@@ -29,7 +29,7 @@ For each database:
    otherwise start on the fresh million rows at some moment during the measurements, changing
    the plans it can use: index-only scans need the visibility map). Prints the time each step
    took.
-2. An organizer (events.accounts.create_user), then `events serve --workers 2 --quiet`; a
+2. An organizer (events.accounts.accounts.create_user), then `events serve --workers 2 --quiet`; a
    bearer token from POST /api/v1/auth/login and a session cookie from the login page (GET
    /login for the csrftoken cookie, POST /login with `_csrf_token`); PUT /api/v1/goals/{year}
    with 12 goals. Once other processes use < 0.2 core (waits up to 60 s) before each part:
@@ -80,8 +80,8 @@ from pathlib import Path
 
 from harness import memory, print_table, reset_peak, session, wait_for_quiet
 
-from events.kinds import KINDS, ORGANIZER_UNITS, STREETS
-from events.timeutil import TZ
+from events.core.kinds import KINDS, ORGANIZER_UNITS, STREETS
+from events.core.timeutil import TZ
 
 ORGANIZER = "bench-stats"
 PASSWORD = "bench-stats-password"
@@ -320,7 +320,7 @@ def registrations(plan: Year, keys: list[int], rng: random.Random, when):
     """The registration rows in arrival order, in batches; `when` formats an epoch for the DB.
 
     Counts as it goes: each event's seq, confirmed/waitlisted people, waiting, checked in."""
-    from events.demo_registrations import FIRMS, GIVEN, PREFIXES, SURNAMES, TRADES
+    from events.demo.registrations import FIRMS, GIVEN, PREFIXES, SURNAMES, TRADES
 
     width = len(plan.events)
     firms = [f"杭州{firm}{trade}有限公司" for firm in FIRMS for trade in TRADES]
@@ -512,7 +512,7 @@ async def _load_pg(url: str, plan: Year, keys: list[int], rng, timings: Timings)
 
 
 def _sqlite_path(url: str) -> str:
-    from events.db import sqlite_path
+    from events.core.engines import sqlite_path
 
     return str(sqlite_path(url))
 
@@ -548,9 +548,11 @@ def _load_sqlite(url: str, plan: Year, keys: list[int], rng, timings: Timings) -
 
 
 async def create_organizer(url: str) -> None:
-    from events import accounts, db
+    from events.accounts import accounts
+    from events.core import db
+    from events.core.engines import engine_from_url
 
-    db.use_engine(db.engine_from_url(url))
+    db.use_engine(engine_from_url(url))
     await db.open_pool()
     try:
         await accounts.create_user(ORGANIZER, "organizer", PASSWORD)

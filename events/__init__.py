@@ -4,4 +4,4 @@ import os
 
 # Piccolo finds its engine through this module; set it before any table is imported so that
 # `events` works from any working directory, not only the project's root.
-os.environ.setdefault("PICCOLO_CONF", "events.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "events.core.piccolo_conf")

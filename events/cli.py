@@ -7,9 +7,10 @@ import asyncio
 import os
 import sys
 
-from events import db
-from events.errors import DomainError
-from events.settings import get_settings
+from events.core import db
+from events.core.engines import DatabaseUrlError
+from events.core.errors import DomainError
+from events.core.settings import get_settings
 
 
 def _run(coro):
@@ -39,7 +40,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from events import demo
+    from events.demo import demo
 
     async def go():
         await db.migrate()
@@ -51,7 +52,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from events import accounts
+    from events.accounts import accounts
 
     async def go():
         await db.migrate()
@@ -72,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     async def prepare():
         await db.migrate()
         if args.demo:
-            from events import demo
+            from events.demo import demo
 
             if not await _has_events():
                 summary = await demo.load()
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)
-    except db.DatabaseUrlError as error:
+    except DatabaseUrlError as error:
         print(f"error: {error}", file=sys.stderr)
         code = 2
     sys.exit(code)

@@ -146,7 +146,7 @@ class Registration(Table, tablename="registration"):
 class OutboxMessage(Table, tablename="outbox_message"):
     """A message written in the same transaction as the change it announces.
 
-    The sender (`events.outbox`) claims due rows atomically, so no two workers send the same
+    The sender (`events.notify.outbox`) claims due rows atomically, so no two workers send the same
     row, and retries failures with backoff; `dedupe_key` is unique so that the same message is
     never queued twice. `events/outbox.py` states the one window where a message could be
     sent twice (a crash between the server's acceptance and marking the row sent).

@@ -22,9 +22,9 @@ os.environ.setdefault("EVENTS_DATA_DIR", str(ROOT / "var" / "test"))
 
 from argon2 import PasswordHasher  # noqa: E402
 
-from events import accounts  # noqa: E402
-from events import db as dbmod  # noqa: E402
-from events.piccolo_app import APP_CONFIG  # noqa: E402
+from events.accounts import accounts  # noqa: E402
+from events.core import db as dbmod  # noqa: E402
+from events.core.engines import engine_from_url  # noqa: E402
 
 # Argon2 at its production cost takes ~50 ms a hash; tests create hundreds of users.
 accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -47,7 +47,7 @@ async def db_engine(request, tmp_path_factory):
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "events.sqlite3"
         url = f"sqlite:///{path}"
-        engine = dbmod.engine_from_url(url)
+        engine = engine_from_url(url)
         dbmod.use_engine(engine)
         await dbmod.migrate()
         yield url
@@ -63,7 +63,7 @@ async def db_engine(request, tmp_path_factory):
     name = f"events_test_{secrets.token_hex(4)}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
-    engine = dbmod.engine_from_url(url)
+    engine = engine_from_url(url)
     dbmod.use_engine(engine)
     await engine.start_connection_pool(min_size=1, max_size=10)
     try:
@@ -78,7 +78,8 @@ async def db_engine(request, tmp_path_factory):
 @pytest.fixture
 async def db(db_engine):
     """An empty database (of the parametrised engine) for one test, with no cached pages."""
-    from events import checkin, registration_form, tickets
+    from events.door import checkin, tickets
+    from events.registration import form as registration_form
     from web import caching
 
     caching.invalidate_public_pages()
@@ -87,7 +88,7 @@ async def db(db_engine):
     checkin.forget_events()
     yield db_engine
     caching.invalidate_public_pages()
-    for table in reversed(APP_CONFIG.table_classes):
+    for table in reversed(dbmod.registered_tables()):
         await table.delete(force=True)
 
 
@@ -119,7 +120,7 @@ async def client(app):
 
 
 async def make_user(role: str, username: str | None = None, password: str = "password-123"):
-    from events import accounts
+    from events.accounts import accounts
 
     return await accounts.create_user(username or f"{role}-{secrets.token_hex(3)}", role, password)
 

@@ -7,14 +7,16 @@ import re
 from collections import Counter
 from datetime import datetime, timedelta
 
-from events import accounts, demo, demo_registrations
-from events.errors import Invalid
-from events.kinds import KINDS, ORGANIZER_UNITS, STREETS
-from events.phones import MOBILE
-from events.registration_form import clean_registration
-from events.scheduling import EDITABLE, clean_event_fields
+from events.accounts import accounts
+from events.core.errors import Invalid
+from events.core.kinds import KINDS, ORGANIZER_UNITS, STREETS
+from events.core.phones import MOBILE
+from events.core.timeutil import TZ, local, now
+from events.demo import demo
+from events.demo import registrations as demo_registrations
+from events.registration.form import clean_registration
+from events.scheduling.scheduling import EDITABLE, clean_event_fields
 from events.tables import AuditLog, Event, OutboxMessage, Question, Registration, StaffUser
-from events.timeutil import TZ, local, now
 
 # The reference moment of the issue: Saturday 28 November 2026, afternoon, in Hangzhou.
 AT = datetime(2026, 11, 28, 15, 30, tzinfo=TZ)

@@ -1,4 +1,4 @@
-"""The English catalog: complete, well-formed, loaded by events.i18n, and not stale.
+"""The English catalog: complete, well-formed, loaded by events.core.i18n, and not stale.
 
 Source strings are Chinese; `events/locale/en/LC_MESSAGES/messages.po` translates every one of
 them. A developer who adds a string must run `make messages` and translate it, or
@@ -16,7 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from events import i18n
+from events.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "events" / "locale" / "messages.pot"

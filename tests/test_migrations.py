@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
-from events import db as dbmod
+from events.core import db as dbmod
+from events.core.engines import engine_from_url
 from events.tables import Event, Registration
 from tests.conftest import PG_ADMIN_DSN, REQUIRE_PG, _pg_admin
 
@@ -28,7 +29,7 @@ async def scratch_url(db_engine, tmp_path):
         name = f"events_mig_{secrets.token_hex(4)}"
         await admin.execute(f'CREATE DATABASE "{name}"')
         url = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
-    engine = dbmod.engine_from_url(url)
+    engine = engine_from_url(url)
     dbmod.use_engine(engine)
     try:
         yield url

@@ -13,9 +13,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from events import db
-from events.outbox import outbox_lifespan
-from events.settings import get_settings
+from events.core import db
+from events.core.settings import get_settings
+from events.notify.outbox import outbox_lifespan
 from web.api.auth import AuthController
 from web.api.checkins import CheckinController
 from web.api.events import EventController

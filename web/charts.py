@@ -14,9 +14,9 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
-from events import i18n
-from events.i18n import gettext as _
-from events.kinds import KINDS
+from events.core import i18n
+from events.core.i18n import gettext as _
+from events.core.kinds import KINDS
 
 WIDTH = 320
 FONT = 12
@@ -75,7 +75,7 @@ def month_bars(
 ) -> Markup:
     """Twelve horizontal bars (1月 … 12月), each stacked by kind, its total at the end.
 
-    rows: [{month, kind, <key>}] as `events.stats.monthly` gives them."""
+    rows: [{month, kind, <key>}] as `events.reporting.stats.monthly` gives them."""
     kinds = list(kinds or KINDS)
     per_month: dict[int, dict[str, int]] = {month: {} for month in range(1, 13)}
     for row in rows:

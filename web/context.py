@@ -11,8 +11,9 @@ from litestar.exceptions import NotFoundException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from events import accounts
-from events.i18n import LOCALES, current_locale
+from events.accounts import accounts
+from events.core.i18n import LOCALES, current_locale
+from events.core.validation import MAX_ID
 
 SESSION_COOKIE = "ce_session"
 LANG_COOKIE = "lang"
@@ -23,9 +24,6 @@ def _header(scope: Scope, name: bytes) -> str:
         if key == name:
             return value.decode("latin-1")
     return ""
-
-
-MAX_ID = 2**31 - 1  # every id is a 32-bit integer on PostgreSQL
 
 
 def _unroutable(path: str) -> bool:

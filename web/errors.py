@@ -13,9 +13,9 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 
-from events import errors as domain
-from events.i18n import N_
-from events.i18n import gettext as _
+from events.core import errors as domain
+from events.core.i18n import N_
+from events.core.i18n import gettext as _
 
 log = logging.getLogger("canal.errors")
 

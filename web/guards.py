@@ -6,7 +6,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from events.i18n import gettext as _
+from events.core.i18n import gettext as _
 
 
 def _role_guard(*roles: str):

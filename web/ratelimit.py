@@ -13,8 +13,8 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from events.errors import RateLimited
-from events.i18n import gettext as _
+from events.core.errors import RateLimited
+from events.core.i18n import gettext as _
 
 
 class LazyExpiryStorage(MemoryStorage):

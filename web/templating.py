@@ -1,4 +1,4 @@
-"""The Jinja environment: gettext through events.i18n, filters for times, assets with a version."""
+"""The Jinja environment: gettext (events.core.i18n), filters for times, versioned assets."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from events import i18n
-from events.kinds import kind_label, status_label
-from events.timeutil import local
+from events.core import i18n
+from events.core.kinds import kind_label, status_label
+from events.core.timeutil import local
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ASSETS = Path(__file__).resolve().parent.parent / "assets"

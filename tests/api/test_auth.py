@@ -29,7 +29,7 @@ async def test_bad_password_is_401_bad_credentials(client):
 
 
 async def test_disabled_user_cannot_log_in(client):
-    from events import accounts
+    from events.accounts import accounts
 
     user = await make_user("staff", "sam")
     await accounts.update_user(user["id"], actor=None, active=False)
@@ -87,9 +87,9 @@ async def test_user_add_refuses_an_existing_username(db):
     import pytest
 
     # The CLI runs its own event loop; use the service here and the CLI in test_cli.
-    from events import accounts
+    from events.accounts import accounts
     from events.cli import main
-    from events.errors import UserExists
+    from events.core.errors import UserExists
 
     await accounts.create_user("dup", "staff", "password-123")
     with pytest.raises(UserExists):

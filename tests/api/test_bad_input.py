@@ -200,7 +200,7 @@ async def test_a_nul_in_a_path_is_404_not_500(client):
 
 
 async def test_answers_with_control_characters_are_422(client, make_event):
-    from events import registration_admin
+    from events.registration import admin as registration_admin
     from events.tables import Question
 
     event = await make_event()

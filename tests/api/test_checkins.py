@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from events import tickets
+from events.door import tickets
 
 
 def person(n, **extra):

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events.timeutil import TZ
+from events.core.timeutil import TZ
 
 
 def future(days=10, hour=14):

@@ -2,7 +2,8 @@
 
 import httpx
 
-from events import db as dbmod
+from events.core import db as dbmod
+from events.core.engines import engine_from_url
 from web.app import create_app
 
 
@@ -13,7 +14,7 @@ async def test_healthz_ok(client):
 
 async def test_healthz_is_503_when_the_database_does_not_answer(db):
     working = dbmod.current_engine()
-    dbmod.use_engine(dbmod.engine_from_url("postgresql://postgres@127.0.0.1:1/nowhere"))
+    dbmod.use_engine(engine_from_url("postgresql://postgres@127.0.0.1:1/nowhere"))
     try:
         transport = httpx.ASGITransport(app=create_app())
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events import tickets
+from events.door import tickets
 from web import ratelimit
 
 

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import openpyxl
 import pytest
 
-from events.registration import recount_events
+from events.core.timeutil import TZ
+from events.registration.registration import recount_events
 from events.tables import AuditLog, Event, Registration
-from events.timeutil import TZ
 
 EVIL = '=HYPERLINK("http://evil.example","点我")'
 
@@ -283,7 +283,7 @@ async def test_unmasked_export_is_for_admins_with_a_reason(client, organizer, to
 
 
 async def test_too_large_a_target_names_the_limit(client, organizer, db):
-    from events import stats
+    from events.reporting import stats
 
     too_big = {"goals": [{"metric": "sessions.all", "target": stats.MAX_TARGET + 1}]}
     response = await client.put("/api/v1/goals/2026", json=too_big, headers=organizer)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from icalendar import Calendar
 
-from events.demo import DEMO_PASSWORD
+from events.demo.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from events.demo_goals import DEMO_TARGETS
-from events.timeutil import today
+from events.core.timeutil import today
+from events.demo.goals import DEMO_TARGETS
 from tests.browser.conftest import PHONE
 from tests.browser.test_catalogue_pages import assert_fields_labelled, assert_no_sideways_scroll
 

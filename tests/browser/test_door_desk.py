@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events.timeutil import TZ
+from events.core.timeutil import TZ
 from tests.browser.test_catalogue_pages import assert_no_sideways_scroll
 from tests.browser.test_registration_walk import _open_now
 

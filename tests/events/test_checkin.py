@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events import checkin, tickets
-from events import registration as reg
-from events.errors import Conflict, Invalid, NotFound
+from events.core.errors import Conflict, Invalid, NotFound
+from events.core.timeutil import TZ, now
+from events.door import checkin, tickets
+from events.registration import registration as reg
 from events.tables import CheckinScan, Event, Registration
-from events.timeutil import TZ, now
 from tests.conftest import make_user
 from tests.events.test_registration import counts, make_event, phone
 
@@ -151,8 +151,8 @@ async def _counters_match(*event_ids):
 async def test_checked_in_people_on_the_event_row_follow_every_workflow(staff):
     """The statistics read `event.checked_in`: it must match the registrations after
     check-in, cancel, promotion, restore, move and the event's cancellation."""
-    from events import registration_admin as admin
-    from events import scheduling
+    from events.registration import admin
+    from events.scheduling import scheduling
 
     event = await make_event(capacity=5, max_party_size=2)
     other = await make_event(capacity=5, max_party_size=2)

@@ -10,7 +10,7 @@ import pytest
 import xlsxwriter
 from xlsxwriter.xmlwriter import XMLwriter
 
-from events import exports
+from events.reporting import exports
 
 COLUMNS = [
     ("编号", 8, "int"),
@@ -174,8 +174,8 @@ def test_cell_texts_of_aware_times_follow_their_own_clock():
 
 
 async def test_registrant_export_has_a_column_per_question(db):
-    from events import registration as reg
-    from events import registration_admin
+    from events.registration import admin as registration_admin
+    from events.registration import registration as reg
     from tests.events.test_registration import make_event
 
     event = await make_event(capacity=10)

@@ -14,11 +14,18 @@ import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
-from events import message_text, outbox
-from events import registration as reg
-from events.backends import Backends, ConsoleSms, SmsBackend, SmtpBackend, sms_from_environment
+from events.core.timeutil import TZ, day_start, now, today
+from events.notify import outbox
+from events.notify import texts as message_text
+from events.notify.backends import (
+    Backends,
+    ConsoleSms,
+    SmsBackend,
+    SmtpBackend,
+    sms_from_environment,
+)
+from events.registration import registration as reg
 from events.tables import OutboxMessage
-from events.timeutil import TZ, day_start, now, today
 from tests.events.test_registration import make_event, phone
 
 
@@ -289,7 +296,7 @@ def test_smtp_urls_and_default_backends(monkeypatch):
 
 
 async def test_messages_too_late_to_be_of_use_are_dropped(db):
-    from events import messages
+    from events.notify import messages
 
     yesterday = now() - timedelta(days=1)
     await messages.enqueue("code", None, "p1", {"code": "123456", "minutes": 5}, phone=phone(1))

@@ -5,11 +5,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events import registration as reg
-from events import scheduling
-from events.errors import Invalid, NotFound
+from events.core.errors import Invalid, NotFound
+from events.core.timeutil import TZ
+from events.registration import registration as reg
+from events.scheduling import scheduling
 from events.tables import Event, OutboxMessage, Registration
-from events.timeutil import TZ
 
 
 def phone(n: int) -> str:

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events import registration as reg
-from events import registration_admin as admin
-from events import scheduling
-from events.errors import Invalid, NotFound
+from events.core.errors import Invalid, NotFound
+from events.core.timeutil import TZ
+from events.registration import admin
+from events.registration import registration as reg
+from events.scheduling import scheduling
 from events.tables import AuditLog, Event, OutboxMessage, Question, Registration
-from events.timeutil import TZ
 from tests.conftest import make_user
 from tests.events.test_registration import counts, make_event, phone
 

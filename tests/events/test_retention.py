@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 
-from events import audit, retention
-from events import registration as reg
-from events.errors import Invalid
+from events.accounts import audit
+from events.core.errors import Invalid
+from events.core.timeutil import now
+from events.registration import registration as reg
+from events.registration import retention
 from events.tables import Event, OutboxMessage, Registration
-from events.timeutil import now
 from tests.conftest import make_user
 from tests.events.test_registration import make_event, phone
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from events import registration as reg
-from events import stats
+from events.registration import registration as reg
+from events.reporting import stats
 from events.tables import Event, Registration, StaffUser
 from tests.pages.test_manage import event_form, login, make_event, post_form
 from tests.pages.test_register_pages import error_of, submit

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events import scheduling
-from events.timeutil import TZ
+from events.core.timeutil import TZ
+from events.scheduling import scheduling
 from web.pages import catalogue as catalogue_page
 
 

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from markupsafe import escape
 
-from events import registration as reg
-from events import tickets
+from events.core.timeutil import TZ, now
+from events.door import tickets
+from events.registration import registration as reg
 from events.tables import CheckinScan, Event, Registration, StaffUser
-from events.timeutil import TZ, now
 from tests.pages.test_manage import login, make_event, post_form
 
 
@@ -373,7 +373,7 @@ async def test_event_page_shows_no_shows_and_recent_scans_once_ended(client, db)
 
 
 async def test_demo_check_ins_have_their_scans(db):
-    from events import demo
+    from events.demo import demo
     from tests.test_demo import AT
 
     await demo.load(at=AT)
@@ -408,7 +408,7 @@ async def test_staff_can_take_back_a_check_in_from_the_ticket_page(client, db):
 
 
 async def test_organizer_undoes_a_check_in_from_the_list(client, db):
-    from events import checkin
+    from events.door import checkin
 
     event = await make_event(capacity=5)
     someone = await person(event["id"], "李四", 2)

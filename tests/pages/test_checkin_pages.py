@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events import registration as reg
-from events import tickets
-from events.timeutil import TZ
+from events.core.timeutil import TZ
+from events.door import tickets
+from events.registration import registration as reg
 from tests.pages.test_manage import login, make_event
 
 

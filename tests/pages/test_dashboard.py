@@ -10,9 +10,9 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from events import stats
+from events.core.timeutil import TZ, today
+from events.reporting import stats
 from events.tables import Goal
-from events.timeutil import TZ, today
 from tests.api import test_stats as api_stats
 from tests.pages.test_manage import login, post_form
 
@@ -96,7 +96,7 @@ async def test_dashboard_shows_each_goal_against_its_target_and_projection(clien
 
 
 async def test_this_years_goal_shows_a_projection_and_on_track_status(client, year_2025):
-    from events.timeutil import today
+    from events.core.timeutil import today
 
     year = today().year
     await stats.set_goals(year, [{"metric": "sessions.lecture", "target": 1}], None)

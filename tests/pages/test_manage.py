@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events import scheduling
+from events.core.timeutil import TZ
+from events.scheduling import scheduling
 from events.tables import AuditLog, Event
-from events.timeutil import TZ
 from tests.conftest import make_user
 
 
@@ -193,7 +193,7 @@ async def test_edit_keeps_values_and_logs_before_and_after(client, db):
 
 
 async def test_raising_capacity_says_who_moved_up(client, db):
-    from events import registration as reg
+    from events.registration import registration as reg
 
     event = await make_event(capacity=1)
     await reg.register(event["id"], {"name": "甲", "phone": "13900000001"})
@@ -343,7 +343,7 @@ async def test_each_role_lands_on_its_home_after_signing_in(client, db, role, ne
 
 
 async def test_audit_log_labels_every_action_and_its_details(client, db):
-    from events import audit
+    from events.accounts import audit
     from web.pages import audit_view
 
     event = await make_event(title="标签用活动")
@@ -438,7 +438,7 @@ async def test_audit_log_labels_every_action_and_its_details(client, db):
 
 
 async def test_audit_log_filters_by_group_and_pages(client, db, monkeypatch):
-    from events import audit
+    from events.accounts import audit
     from web.pages import audit_view
 
     monkeypatch.setattr(audit_view, "PAGE_SIZE", 2)

@@ -3,10 +3,10 @@
 import json
 from datetime import datetime, timedelta
 
-from events import registration as reg
-from events import registration_admin as admin
+from events.core.timeutil import TZ
+from events.registration import admin
+from events.registration import registration as reg
 from events.tables import AuditLog, Event, Question
-from events.timeutil import TZ
 from tests.events.test_registration import counts
 from tests.pages.test_manage import event_form, login, make_event, new_id, post_form
 
@@ -220,7 +220,7 @@ async def test_notices_say_what_happened(client, db):
 
 
 async def test_filter_by_checked_in_and_the_badge_shows(client, db):
-    from events import checkin
+    from events.door import checkin
 
     event = await make_event(capacity=5)
     came = await signup(event, 1)

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from events import my_registrations
+from events.core.timeutil import now
+from events.registration import self_service as my_registrations
 from events.tables import OutboxMessage, PhoneCode, ResidentSession
-from events.timeutil import now
 from tests.api.test_registrations import person
 
 PHONE = "13900000001"
@@ -204,8 +204,8 @@ async def test_expired_or_forged_sessions_show_nothing(client, make_event):
 
 
 async def test_a_delivered_code_is_not_kept_in_the_outbox(client, make_event):
-    from events.backends import Backends
-    from events.outbox import deliver_due
+    from events.notify.backends import Backends
+    from events.notify.outbox import deliver_due
     from tests.events.test_outbox import RecordingSms
 
     await registered(client, make_event)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from markupsafe import escape
 
-from events import tickets
+from events.door import tickets
 from events.tables import Event, Question, Registration, Setting
 from web import ratelimit
 

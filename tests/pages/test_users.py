@@ -2,7 +2,7 @@
 
 import re
 
-from events import accounts
+from events.accounts import accounts
 from events.tables import ApiToken, AuditLog, StaffUser
 from tests.conftest import make_user
 from tests.pages.test_manage import login, post_form

@@ -6,9 +6,9 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 
-from events import accounts
-from events.errors import BadCredentials
-from events.i18n import gettext as _
+from events.accounts import accounts
+from events.core.errors import BadCredentials
+from events.core.i18n import gettext as _
 from web import ratelimit
 from web.api.schemas import LoginIn, LoginOut, Me, Status
 from web.guards import any_staff

@@ -9,10 +9,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import Struct
 
-from events import checkin
-from events.errors import Invalid
-from events.i18n import gettext as _
-from events.timeutil import iso
+from events.core.errors import Invalid
+from events.core.i18n import gettext as _
+from events.core.timeutil import iso
+from events.door import checkin
 from web.guards import door_staff
 
 

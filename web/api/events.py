@@ -9,8 +9,8 @@ import msgspec
 from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from events import catalogue, scheduling
-from events.timeutil import aware
+from events.core.timeutil import aware
+from events.scheduling import catalogue, scheduling
 from web import caching
 from web.api.schemas import (
     DuplicateIn,

@@ -9,9 +9,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
 
-from events import registration
-from events.settings import get_settings
-from events.timeutil import iso
+from events.core.settings import get_settings
+from events.core.timeutil import iso
+from events.registration import registration
 from web import ratelimit
 from web.api.auth import client_ip
 from web.caching import invalidate_public_pages

@@ -12,9 +12,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from msgspec import Struct
 
-from events import exports, stats
-from events.checkin import event_for_door
-from events.i18n import gettext as _
+from events.core.i18n import gettext as _
+from events.door.checkin import event_for_door
+from events.reporting import exports, stats
 from web.guards import organizer_or_admin
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

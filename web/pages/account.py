@@ -9,8 +9,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
-from events import accounts
-from events.errors import BadCredentials, RateLimited
+from events.accounts import accounts
+from events.core.errors import BadCredentials, RateLimited
 from web.api.auth import login_user
 from web.context import SESSION_COOKIE
 

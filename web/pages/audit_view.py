@@ -6,13 +6,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from events import audit, stats
-from events.errors import Invalid
-from events.i18n import N_
-from events.i18n import gettext as _
-from events.kinds import kind_label, status_label
+from events.accounts import audit
+from events.core.errors import Invalid
+from events.core.i18n import N_
+from events.core.i18n import gettext as _
+from events.core.kinds import kind_label, status_label
+from events.core.timeutil import aware
+from events.reporting import stats
 from events.tables import AuditLog
-from events.timeutil import aware
 from web.pages.forms import field_label, role_label
 from web.templating import short_time
 
@@ -73,7 +74,7 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
 }
 CANCELLED_BY = {"self": N_("本人"), "organizer": N_("组织者"), "event": N_("活动取消")}
 REGISTRATION_STATUSES = {"confirmed": N_("已确认"), "waitlisted": N_("候补")}
-# The channels of `events.exports.SOURCES` (same words).
+# The channels of `events.reporting.exports.SOURCES` (same words).
 SOURCES = {"web": N_("网页"), "api": N_("接口"), "walk_in": N_("现场"), "organizer": N_("主办方")}
 FORMATS = {"xlsx": "Excel", "csv": "CSV"}
 OBJECT_TYPES: dict[str, str] = {

@@ -12,11 +12,11 @@ from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
-from events import catalogue, scheduling
-from events.i18n import LOCALES, current_locale
-from events.i18n import gettext as _
-from events.kinds import KINDS, PROGRAMMES, STREETS
-from events.timeutil import day_start, now, today
+from events.core.i18n import LOCALES, current_locale
+from events.core.i18n import gettext as _
+from events.core.kinds import KINDS, PROGRAMMES, STREETS
+from events.core.timeutil import day_start, now, today
+from events.scheduling import catalogue, scheduling
 from web import caching
 from web.api.registrations import base_url
 from web.context import LANG_COOKIE

@@ -3,7 +3,7 @@
 The scanner's JavaScript (assets/src/scanner.js, bundled into assets/build/) runs with the
 session cookie, so it calls these page endpoints rather than the bearer-token /api/; the POSTs
 are covered by the CSRF middleware (the `x-csrftoken` header). Every decision is
-`events.checkin`'s; the JSON endpoints answer errors as JSON {code, detail} too, so that the
+`events.door.checkin`'s; the JSON endpoints answer errors as JSON {code, detail} too, so that the
 script can show them. The service worker and the manifest are public (no data in them): a
 service worker's update check must not turn into a login redirect when a session expires.
 """
@@ -18,9 +18,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from msgspec import Struct
 
-from events import checkin
-from events.i18n import gettext as _
-from events.timeutil import local, now
+from events.core.i18n import gettext as _
+from events.core.timeutil import local, now
+from events.door import checkin
 from web.api.checkins import answer_out, method_of, ways_in
 from web.errors import classify
 from web.guards import door_staff

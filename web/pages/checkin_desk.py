@@ -1,7 +1,7 @@
 """The door desk around check-in: 代报名 (walk-ins), the printable sign-in sheet, 补录纸质签到.
 
 Door staff, organizers and admins only. The camera scanner itself (/checkin/{id}) lives in
-web/pages/checkin.py; these pages link back to it. Every rule is in `events.checkin`.
+web/pages/checkin.py; these pages link back to it. Every rule is in `events.door.checkin`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from events import checkin, numbers, tickets
-from events.errors import Conflict, Invalid
-from events.i18n import gettext as _
+from events.core import numbers
+from events.core.errors import Conflict, Invalid
+from events.core.i18n import gettext as _
+from events.core.timeutil import TZ, aware, in_years, now
+from events.core.validation import MAX_ID
+from events.door import checkin, tickets
 from events.tables import Registration
-from events.timeutil import TZ, aware, in_years, now
 from web.guards import door_staff
 from web.pages.register import PRIVATE, _questions, read_form
 
@@ -55,7 +57,7 @@ def _paper_time(text: str) -> datetime | None:
 
 async def _walk_in_done(event_id: int, registration_id: int) -> dict | None:
     """A walk-in of this event, as its result block shows it (None: no such walk-in)."""
-    if not 1 <= registration_id <= tickets.MAX_ID:
+    if not 1 <= registration_id <= MAX_ID:
         return None
     person = (
         await Registration.select(
@@ -235,7 +237,7 @@ class CheckinDeskController(Controller):
         ids: list[int] = []
         for value in form.getall("registration", [])[:MAX_PAPER]:
             number = numbers.whole(value)
-            if number is not None and 1 <= number <= tickets.MAX_ID:
+            if number is not None and 1 <= number <= MAX_ID:
                 ids.append(number)
         ids = list(dict.fromkeys(ids))
         if not ids:

@@ -1,7 +1,7 @@
 """The organizers' statistics: the yearly dashboard, the goal editor, one event's report and
 the spreadsheets behind them (page-session twins of the API's exports).
 
-Figures come from `events.stats` (grouped SQL); charts are SVG drawn here by `web.charts`.
+Figures come from `events.reporting.stats` (grouped SQL); charts are SVG drawn here by `web.charts`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Stream, Template
 
-from events import annual_report, exports, numbers, stats
-from events.checkin import event_for_door
-from events.errors import Invalid
-from events.i18n import gettext as _
-from events.kinds import KINDS, STREETS
-from events.timeutil import local, today
+from events.core import numbers
+from events.core.errors import Invalid
+from events.core.i18n import gettext as _
+from events.core.kinds import KINDS, STREETS
+from events.core.timeutil import local, today
+from events.door.checkin import event_for_door
+from events.reporting import annual_report, exports, stats
 from web import charts
 from web.api.stats import XLSX, download, spreadsheet
 from web.guards import admin_only, organizer_or_admin

@@ -1,8 +1,8 @@
 """Form parsing and display helpers of the organizer area (no business rules: the services check).
 
 A form arrives as `dict[str, str]` (URL-encoded, one value per name); these helpers turn it into
-the raw dicts `events.scheduling` and `events.accounts` validate, and turn stored rows back into
-the strings a form shows.
+the raw dicts `events.scheduling.scheduling` and `events.accounts.accounts` validate, and
+turn stored rows back into the strings a form shows.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from events import numbers
-from events.accounts import ROLES
-from events.errors import Invalid
-from events.i18n import N_
-from events.i18n import gettext as _
-from events.scheduling import registration_state
-from events.timeutil import now
+from events.accounts.accounts import ROLES
+from events.core import numbers
+from events.core.errors import Invalid
+from events.core.i18n import N_
+from events.core.i18n import gettext as _
+from events.core.timeutil import now
+from events.scheduling.scheduling import registration_state
 from web.templating import datetime_local
 
 EVENT_TEXT = ("title", "series", "description", "venue", "address", "street", "organizer_unit")

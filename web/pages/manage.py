@@ -1,8 +1,8 @@
 """The organizer area: event list, create/edit form, detail with actions and audit log.
 
 Staff and judges land on a read-only workbench; the admin audit log lives here too.
-Every write goes through `events.scheduling` (which validates and audits) and then clears the
-public page cache.
+Every write goes through `events.scheduling.scheduling` (which validates and audits) and
+then clears the public page cache.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from events import catalogue, checkin, scheduling
-from events.errors import Conflict, Invalid
-from events.i18n import gettext as _
-from events.kinds import KINDS, ORGANIZER_UNITS, SERIES_SUGGESTIONS, STATUSES, STREETS
+from events.core.errors import Conflict, Invalid
+from events.core.i18n import gettext as _
+from events.core.kinds import KINDS, ORGANIZER_UNITS, SERIES_SUGGESTIONS, STATUSES, STREETS
+from events.core.timeutil import day_start, local, now
+from events.door import checkin
+from events.scheduling import catalogue, scheduling
 from events.tables import Event
-from events.timeutil import day_start, local, now
 from web.caching import invalidate_public_pages
 from web.guards import admin_only, any_staff, organizer_or_admin
 from web.pages import audit_view, forms

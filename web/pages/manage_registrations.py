@@ -1,6 +1,6 @@
 """An event's registrations and custom questions, for organizers and admins.
 
-`events.registration_admin` validates, locks, audits and queues the messages; these handlers
+`events.registration.admin` validates, locks, audits and queues the messages; these handlers
 parse the forms, render, clear the public page cache after a write and redirect back with the
 list's filters kept.
 """
@@ -14,13 +14,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from events import checkin, numbers
-from events import registration_admin as admin
-from events.errors import Conflict, Invalid
-from events.i18n import N_
-from events.i18n import gettext as _
-from events.scheduling import get_event
-from events.timeutil import now
+from events.core import numbers
+from events.core.errors import Conflict, Invalid
+from events.core.i18n import N_
+from events.core.i18n import gettext as _
+from events.core.timeutil import now
+from events.door import checkin
+from events.registration import admin
+from events.scheduling.scheduling import get_event
 from web.caching import invalidate_public_pages
 from web.guards import organizer_or_admin
 from web.pages import audit_view, forms

@@ -19,14 +19,18 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup, escape
 
-from events import checkin, my_registrations, registration, scheduling, tickets
-from events.errors import Conflict, Invalid, NotFound, RateLimited
-from events.i18n import gettext as _
-from events.phones import mask, normalise
-from events.registration_form import questions_of
-from events.retention import get_retention_days
+from events.core.errors import Conflict, Invalid, NotFound, RateLimited
+from events.core.i18n import gettext as _
+from events.core.phones import mask, normalise
+from events.core.timeutil import now
+from events.core.validation import MAX_ID
+from events.door import checkin, tickets
+from events.registration import registration
+from events.registration import self_service as my_registrations
+from events.registration.form import questions_of
+from events.registration.retention import get_retention_days
+from events.scheduling import scheduling
 from events.tables import Event, Registration
-from events.timeutil import now
 from web import ratelimit
 from web.api.auth import client_ip
 from web.api.registrations import base_url
@@ -307,9 +311,7 @@ class RegisterController(Controller):
     async def _genuine(self, text: str) -> tuple[dict, dict] | None:
         try:
             event_id, registration_id, _body, _sig = tickets.parse(text)
-            if not (
-                1 <= event_id <= scheduling.MAX_ID and 1 <= registration_id <= scheduling.MAX_ID
-            ):
+            if not (1 <= event_id <= MAX_ID and 1 <= registration_id <= MAX_ID):
                 return None
             event_id, registration_id = await tickets.verify(text)
         except tickets.InvalidTicket:

@@ -1,6 +1,6 @@
 """Admin user management: list and create accounts, edit one, revoke its API tokens.
 
-`events.accounts` validates and writes the audit log; these handlers only parse and render.
+`events.accounts.accounts` validates and writes the audit log; these handlers only parse and render.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from events import accounts
-from events.errors import Invalid, UserExists
-from events.i18n import gettext as _
+from events.accounts import accounts
+from events.core.errors import Invalid, UserExists
+from events.core.i18n import gettext as _
 from web.guards import admin_only
 from web.pages import forms
 from web.pages.manage import FormData, page, see_other

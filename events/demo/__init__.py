@@ -1,0 +1,1 @@
+"""The demo year: events, goals and registrations."""

@@ -1,0 +1,1 @@
+"""At the door: signed tickets, check-in, offline lists, walk-ins and paper."""

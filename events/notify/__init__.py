@@ -1,0 +1,1 @@
+"""The outbox, its delivery backends and the texts of messages."""

@@ -1,0 +1,1 @@
+"""Goals, statistics, exports and the annual report."""

@@ -1,0 +1,1 @@
+"""Events: create, edit, publish, duplicate; the catalogue's queries."""
