@@ -42,6 +42,36 @@ class RegistrationClosed(Conflict):
     code = "closed"
 
 
+class CheckedIn(Conflict):
+    code = "checked_in"
+
+
+class EventEnded(Conflict):
+    code = "ended"
+
+
+def self_cancel_refusal(registration: dict, event: dict, moment=None) -> DomainError | None:
+    """Why a resident may not cancel this registration themselves (None: they may).
+
+    A ticket already used at the door keeps its seat (cancelling it would hand a seat in use
+    to the waitlist), and after the event there is nothing left to cancel. Organizers cancel
+    through `registration.admin`, with a reason in the audit log, and are not bound by this.
+    """
+    if registration["checked_in_at"] is not None:
+        return CheckedIn(_("已签到的报名不能取消"))
+    if event["ends_at"] <= (moment or now()):
+        return EventEnded(_("活动已结束，不能取消报名"))
+    return None
+
+
+def self_cancel_allowed(registration: dict, event: dict, moment=None) -> bool:
+    """Whether the ticket page offers 取消报名 (the rule `cancel` enforces)."""
+    return (
+        registration["status"] != "cancelled"
+        and self_cancel_refusal(registration, event, moment) is None
+    )
+
+
 async def _refusal(event_id: int, moment, at_door: bool) -> DomainError:
     """Why a registration was refused, read after the claim missed."""
     row = await Event.select().where(Event.id == event_id).first()
@@ -352,7 +382,11 @@ async def _release(event: dict, registration: dict) -> None:
 
 
 async def cancel(ticket_token: str, by: str = "self", actor=None, reason: str = "") -> dict:
-    """Cancel a registration; freed seats go to the waitlist at once. Idempotent."""
+    """Cancel a registration; freed seats go to the waitlist at once. Idempotent.
+
+    `by="self"` (the resident, from the ticket) is refused as `self_cancel_refusal` says; the
+    check runs after the event row is locked, so a check-in cannot slip in between.
+    """
     found = await by_token(ticket_token)
     async with write_transaction():
         event = await _lock_event(found["event"])
@@ -360,6 +394,8 @@ async def cancel(ticket_token: str, by: str = "self", actor=None, reason: str = 
         if registration["status"] == "cancelled":
             return registration
         moment = now()
+        if by == "self" and (refusal := self_cancel_refusal(registration, event, moment)):
+            raise refusal
         await Registration.update(
             {
                 Registration.status: "cancelled",

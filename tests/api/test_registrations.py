@@ -1,5 +1,6 @@
 """The contract's registration and ticket endpoints, with every error code."""
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -128,3 +129,99 @@ async def test_registrations_are_rate_limited_per_phone(client, make_event, monk
         response = await client.post(f"/api/v1/events/{event['id']}/registrations", json=person(1))
         codes.append(response.status_code)
     assert codes == [201, 201, 429]
+
+
+async def _checked_in_holder_and_waiting(client, make_event, token_for):
+    """A one-seat event: the holder checked in at the door, someone else on the waitlist."""
+    event = await make_event(capacity=1)
+    url = f"/api/v1/events/{event['id']}/registrations"
+    holder = (await client.post(url, json=person(1))).json()
+    waiting = (await client.post(url, json=person(2))).json()
+    qr = (await client.get(f"/api/v1/tickets/{holder['ticket_token']}")).json()["qr"]
+    door = await token_for("staff")
+    scan = await client.post(
+        "/api/v1/checkins", json={"event_id": event["id"], "qr": qr}, headers=door
+    )
+    assert scan.json()["result"] == "ok", scan.text
+    return event, holder, waiting
+
+
+async def _seats(client, event_id):
+    from events.tables import Event
+
+    return (
+        await Event.select(Event.confirmed, Event.checked_in, Event.waiting)
+        .where(Event.id == event_id)
+        .first()
+    )
+
+
+async def test_a_checked_in_ticket_cannot_be_cancelled_by_its_holder(client, make_event, token_for):
+    event, holder, waiting = await _checked_in_holder_and_waiting(client, make_event, token_for)
+    before = await _seats(client, event["id"])
+    refused = await client.post(f"/api/v1/tickets/{holder['ticket_token']}/cancel")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "checked_in" and refused.json()["detail"]
+    # nothing moved: the seat stays taken, the counter stays, nobody is promoted into it
+    assert (
+        await _seats(client, event["id"])
+        == before
+        == {
+            "confirmed": 1,
+            "checked_in": 1,
+            "waiting": 1,
+        }
+    )
+    kept = (await client.get(f"/api/v1/tickets/{holder['ticket_token']}")).json()
+    assert kept["status"] == "confirmed" and kept["checked_in_at"]
+    still = (await client.get(f"/api/v1/tickets/{waiting['ticket_token']}")).json()
+    assert (still["status"], still["waitlist_position"]) == ("waitlisted", 1)
+
+
+async def test_the_ticket_page_offers_no_cancel_once_checked_in(client, make_event, token_for):
+    event, holder, _waiting = await _checked_in_holder_and_waiting(client, make_event, token_for)
+    token = holder["ticket_token"]
+    page = await client.get(f"/t/{token}")
+    assert page.status_code == 200 and f"/t/{token}/cancel" not in page.text
+    confirm = await client.get(f"/t/{token}/cancel")
+    assert confirm.status_code == 303 and confirm.headers["location"] == f"/t/{token}"
+    csrf = client.cookies.get("csrftoken") or ""
+    posted = await client.post(
+        f"/t/{token}/cancel", data={"_csrf_token": csrf}, headers={"x-csrftoken": csrf}
+    )
+    assert posted.status_code == 409
+    assert "已签到的报名不能取消" in posted.text
+    assert (await client.get(f"/api/v1/tickets/{token}")).json()["status"] == "confirmed"
+    assert (await _seats(client, event["id"]))["checked_in"] == 1
+
+
+async def test_an_organizer_can_still_cancel_a_checked_in_ticket(client, make_event, token_for):
+    from events.registration import admin
+    from events.tables import AuditLog
+
+    event, holder, waiting = await _checked_in_holder_and_waiting(client, make_event, token_for)
+    cancelled = await admin.organizer_cancel(holder["id"], actor=None, reason="重复报名")
+    assert cancelled["status"] == "cancelled"
+    assert await _seats(client, event["id"]) == {"confirmed": 1, "checked_in": 0, "waiting": 0}
+    promoted = (await client.get(f"/api/v1/tickets/{waiting['ticket_token']}")).json()
+    assert promoted["status"] == "confirmed"
+    entry = await AuditLog.select().where(AuditLog.action == "registration.cancel").first()
+    after = json.loads(entry["after"]) if isinstance(entry["after"], str) else entry["after"]
+    assert after["by"] == "organizer" and after["reason"] == "重复报名"
+
+
+async def test_a_ticket_of_an_ended_event_cannot_be_cancelled_by_its_holder(client, make_event):
+    from events.tables import Event
+
+    event = await make_event(capacity=5)
+    url = f"/api/v1/events/{event['id']}/registrations"
+    holder = (await client.post(url, json=person(1))).json()
+    ended = datetime.now().astimezone() - timedelta(minutes=1)
+    await Event.update({Event.starts_at: ended - timedelta(hours=2), Event.ends_at: ended}).where(
+        Event.id == event["id"]
+    )
+    refused = await client.post(f"/api/v1/tickets/{holder['ticket_token']}/cancel")
+    assert refused.status_code == 409 and refused.json()["code"] == "ended"
+    assert (await client.get(f"/api/v1/tickets/{holder['ticket_token']}")).json()[
+        "status"
+    ] == "confirmed"

@@ -223,9 +223,7 @@ class RegisterController(Controller):
             status=ticket_status(found),
             qr=qr_svg(found["qr"]) if found["qr"] else None,
             manual_code=tickets.manual_code(found["id"]) if found["qr"] else None,
-            can_cancel=found["status"] != "cancelled"
-            and not ended
-            and not found["registration"]["checked_in_at"],
+            can_cancel=registration.self_cancel_allowed(found["registration"], event),
             ended=ended,
             path=f"/t/{token}",
         )
@@ -233,9 +231,9 @@ class RegisterController(Controller):
     @get("/t/{token:str}/cancel", name="ticket_cancel_confirm")
     async def cancel_confirm(self, request: Request, token: FromPath[str]) -> Template | Redirect:
         found = await registration.ticket(token, base_url(request))
-        if found["status"] == "cancelled":
-            return Redirect(path=f"/t/{token}", status_code=303)
         event = await _event_row(found["event_id"])
+        if not registration.self_cancel_allowed(found["registration"], event):
+            return Redirect(path=f"/t/{token}", status_code=303)
         return page(
             "cancel.html",
             user=request.user,
