@@ -291,3 +291,65 @@ async def test_ids_out_of_range_are_404_not_500(client, organizer):
         "/api/v1/events/99999999999999999999", json={"title": "x"}, headers=organizer
     )
     assert response.status_code == 404
+
+
+async def _event_at(client, organizer, title, start, **change):
+    body = event_body(
+        title=title,
+        starts_at=start.isoformat(),
+        ends_at=(start + timedelta(hours=2)).isoformat(),
+        **change,
+    )
+    response = await client.post("/api/v1/events", json=body, headers=organizer)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _titles(client, **params):
+    response = await client.get("/api/v1/events", params=params)
+    assert response.status_code == 200, response.text
+    return [e["title"] for e in response.json()["items"]]
+
+
+async def test_list_from_in_the_past_lists_past_events_too(client, organizer):
+    await _event_at(client, organizer, "往期", future(days=-10))
+    await _event_at(client, organizer, "往期草稿", future(days=-9), status="draft")
+    await _event_at(client, organizer, "即将", future(days=10))
+    since = future(days=-20).isoformat()
+    assert await _titles(client, **{"from": since}) == ["往期", "即将"]
+    assert await _titles(client, **{"from": since, "kind": "lecture"}) == []
+
+
+async def test_list_to_only_lists_past_events_up_to_to(client, organizer):
+    await _event_at(client, organizer, "十天前", future(days=-10))
+    await _event_at(client, organizer, "三天前", future(days=-3))
+    await _event_at(client, organizer, "十天后", future(days=10))
+    assert await _titles(client, to=future(days=-5).isoformat()) == ["十天前"]
+    assert await _titles(client, to=future(days=20).isoformat()) == ["十天前", "三天前", "十天后"]
+
+
+async def test_list_without_from_or_to_shows_only_events_not_yet_ended(client, organizer):
+    await _event_at(client, organizer, "已结束", datetime.now(TZ) - timedelta(hours=3))
+    await _event_at(client, organizer, "进行中", datetime.now(TZ) - timedelta(hours=1))
+    await _event_at(client, organizer, "即将", future(days=2))
+    assert await _titles(client) == ["进行中", "即将"]
+
+
+async def test_list_from_and_to_both_include_an_event_starting_on_the_bound(client, organizer):
+    # The contract names the filters "on the start time" without saying more; both bounds
+    # are kept inclusive (from ≤ starts_at ≤ to), as they were before the default was fixed.
+    first, last = future(days=-6), future(days=-4)
+    await _event_at(client, organizer, "早一秒", first - timedelta(seconds=1))
+    await _event_at(client, organizer, "起点", first)
+    await _event_at(client, organizer, "终点", last)
+    await _event_at(client, organizer, "晚一秒", last + timedelta(seconds=1))
+    window = {"from": first.isoformat(), "to": last.isoformat()}
+    assert await _titles(client, **window) == ["起点", "终点"]
+
+
+@pytest.mark.parametrize(
+    "params", [{"from": "soon"}, {"to": "2026-13-01T00:00:00"}, {"from": "", "to": "x"}]
+)
+async def test_list_bad_from_or_to_is_422(client, params):
+    response = await client.get("/api/v1/events", params=params)
+    assert response.status_code == 422 and response.json()["code"] == "invalid"

@@ -53,7 +53,9 @@ class EventController(Controller):
                 search=q,
                 start_from=aware(start_from) if start_from else None,
                 start_to=aware(start_to) if start_to else None,
-                include_past=past,
+                # The contract: `from` or `to` replaces the default window (events not yet
+                # ended), so `from` in the past lists past events too.
+                include_past=past or start_from is not None or start_to is not None,
                 limit=limit,
                 offset=offset,
             )
