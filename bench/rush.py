@@ -175,7 +175,7 @@ async def verify(event_id: int, fired: Fired, seats: int) -> list[tuple[str, boo
     )
     tokens = {row["ticket_token"] for row in rows}
     sent = {(message["channel"], message["kind"]) for message in outbox}
-    by_registration = {message["registration"]: message for message in outbox}
+    by_registration = {message["subject_id"]: message for message in outbox}
     payloads = {
         key: row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
         for key, row in by_registration.items()

@@ -155,9 +155,10 @@ class OutboxMessage(Table, tablename="outbox_message"):
     kind = Varchar(length=32)  # confirmed, waitlisted, promoted, cancelled, reminder, ...
     channel = Varchar(length=16)  # sms, email
     recipient = Varchar(length=200)
-    registration = ForeignKey(
-        references=Registration, on_delete=OnDelete.cascade, null=True, default=None
-    )
+    # What the message is about, as (type, id): ("registration", 12), ("contest_entry", 3), ...
+    # The sender does not care; retention and the areas' pages find their messages by it.
+    subject_type = Varchar(length=32, default="")
+    subject_id = BigInt(null=True, default=None)
     payload = JSON(default={})
     dedupe_key = Varchar(length=120, unique=True)
     status = Varchar(length=16, default="pending", index=True)  # pending, sending, sent, failed

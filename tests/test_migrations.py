@@ -66,3 +66,56 @@ async def test_upgrade_from_the_first_migration_keeps_events(scratch_url):
 async def test_migrate_from_empty(scratch_url):
     await dbmod.migrate()
     assert await Event.count() == 0
+
+
+BEFORE_SUBJECT = "2026-11-28T12:02:00:000000"
+
+
+async def test_outbox_rows_keep_their_registration_as_subject(scratch_url):
+    """The step from `registration` to (subject_type, subject_id) keeps every queued message."""
+    from events.tables import OutboxMessage
+
+    await run_forwards(app_name="events", migration_id=BEFORE_SUBJECT)
+    start = datetime.now(UTC) + timedelta(days=3)
+    await Event.raw(
+        "INSERT INTO event (kind, series, title, description, venue, address, street,"
+        " organizer_unit, starts_at, ends_at, capacity, waitlist, max_party_size, status,"
+        " confirmed, waitlisted, created_at, updated_at)"
+        " VALUES ('lecture', '', '讲座', '', '礼堂', '', '', '', {}, {}, 50, {}, 1,"
+        " 'published', 1, 0, {}, {})",
+        start,
+        start + timedelta(hours=2),
+        True,
+        start,
+        start,
+    )
+    event_id = (await Event.select(Event.id).first())["id"]
+    rows = await Registration.raw(
+        "INSERT INTO registration (event, name, phone, email, company, party_size, adults,"
+        " children, answers, status, seq, ticket_token, source, created_at, cancelled_by)"
+        " VALUES ({}, '王', '13900000001', '', '', 1, 1, 0, {}, 'confirmed', 1, 'tok-abcdefghij',"
+        " 'web', {}, '') RETURNING id",
+        event_id,
+        "{}",
+        start,
+    )
+    registration_id = rows[0]["id"]
+    for key, subject in (("confirmed:sms:1:1", registration_id), ("code:sms:x", None)):
+        await Event.raw(
+            "INSERT INTO outbox_message (kind, channel, recipient, registration, payload,"
+            " dedupe_key, status, attempts, next_attempt_at, last_error, created_at)"
+            " VALUES ('confirmed', 'sms', '13900000001', {}, {}, {}, 'pending', 0, {}, '', {})",
+            subject,
+            "{}",
+            key,
+            start,
+            start,
+        )
+    await dbmod.migrate()
+    messages = await OutboxMessage.select().order_by(OutboxMessage.id)
+    assert [(m["dedupe_key"], m["subject_type"], m["subject_id"]) for m in messages] == [
+        ("confirmed:sms:1:1", "registration", registration_id),
+        ("code:sms:x", "", None),
+    ]
+    assert all(m["status"] == "pending" and m["recipient"] for m in messages)
+    assert "registration" not in messages[0]

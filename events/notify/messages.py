@@ -21,21 +21,25 @@ async def enqueue(
     payload: dict[str, Any],
     phone: str | None = None,
     email: str | None = None,
+    subject: tuple[str, int] | None = None,
 ) -> None:
     """Queue `kind` for the registration's phone (SMS) and, if given, e-mail.
 
-    `dedupe` names this occurrence (e.g. the registration's id and sequence number); the
-    unique `dedupe_key` makes queuing the same message twice a no-op.
+    `subject` names what the message is about as (type, id); it defaults to the registration.
+    Other areas pass `registration=None`, their own subject and the recipients. `dedupe` names
+    this occurrence (e.g. the registration's id and sequence number); the unique `dedupe_key`
+    makes queuing the same message twice a no-op. `kind` names are unique across areas.
     """
-    for args in outbox_rows(kind, registration, dedupe, payload, phone, email, now()):
+    rows = outbox_rows(kind, registration, dedupe, payload, phone, email, now(), subject)
+    for args in rows:
         await OutboxMessage.raw(OUTBOX_INSERT, *args)
 
 
 # Queuing the same message twice (same dedupe_key) is a no-op.
 OUTBOX_INSERT = (
-    "INSERT INTO outbox_message (kind, channel, recipient, registration, payload,"
+    "INSERT INTO outbox_message (kind, channel, recipient, subject_type, subject_id, payload,"
     " dedupe_key, status, attempts, next_attempt_at, last_error, created_at)"
-    " VALUES ({}, {}, {}, {}, {}, {}, 'pending', 0, {}, '', {})"
+    " VALUES ({}, {}, {}, {}, {}, {}, {}, 'pending', 0, {}, '', {})"
     " ON CONFLICT (dedupe_key) DO NOTHING"
 )
 
@@ -48,17 +52,19 @@ def outbox_rows(
     phone: str | None,
     email: str | None,
     moment,
+    subject: tuple[str, int] | None = None,
 ) -> list[tuple]:
     """The arguments of OUTBOX_INSERT for each channel the message goes to."""
     phone = phone if phone is not None else (registration or {}).get("phone")
     email = email if email is not None else (registration or {}).get("email")
-    registration_id = registration["id"] if registration else None
+    if subject is None:
+        subject = ("registration", registration["id"]) if registration else ("", None)
     text = _json(payload)
     rows = []
     for channel, recipient in (("sms", phone), ("email", email)):
         if recipient:
             key = f"{kind}:{channel}:{dedupe}"[:120]
-            rows.append((kind, channel, recipient, registration_id, text, key, moment, moment))
+            rows.append((kind, channel, recipient, *subject, text, key, moment, moment))
     return rows
 
 

@@ -94,7 +94,7 @@ async def anonymise_past(now: datetime | None = None) -> int:
             " last_error = CASE WHEN status IN ('pending', 'sending')"
             " THEN 'anonymised before delivery' ELSE last_error END,"
             " status = CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END"
-            " WHERE recipient <> '' AND registration IN"
+            " WHERE recipient <> '' AND subject_type = 'registration' AND subject_id IN"
             " (SELECT id FROM registration WHERE anonymised_at IS NOT NULL)",
             "{}",
         )

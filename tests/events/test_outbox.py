@@ -312,3 +312,25 @@ async def test_messages_too_late_to_be_of_use_are_dropped(db):
     failed = await OutboxMessage.select().where(OutboxMessage.status == "failed")
     assert sorted(f["dedupe_key"] for f in failed) == ["code:sms:p1", "reminder:sms:r1"]
     assert {f["last_error"] for f in failed} == {"Rejected: too late to be of use"}
+
+
+async def test_a_message_can_name_any_subject(db):
+    """Other areas (contests, matchmaking) queue through the same outbox with their own
+    subject; a registration's messages name the registration."""
+    from events.notify import messages
+
+    await messages.enqueue(
+        "contest_result",
+        None,
+        dedupe="entry-7",
+        payload={"title": "画"},
+        phone="13900000009",
+        subject=("contest_entry", 7),
+    )
+    row = await OutboxMessage.select().where(OutboxMessage.kind == "contest_result").first()
+    assert (row["subject_type"], row["subject_id"], row["recipient"]) == (
+        "contest_entry",
+        7,
+        "13900000009",
+    )
+    assert row["dedupe_key"] == "contest_result:sms:entry-7"

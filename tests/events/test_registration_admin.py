@@ -56,7 +56,7 @@ async def test_organizer_cancel_frees_seats_promotes_and_keeps_the_reason(db):
     cancel = next(row for row in rows if row["action"] == "registration.cancel")
     assert json.loads(cancel["after"])["reason"] == "重复报名"
     message = await OutboxMessage.select().where(
-        (OutboxMessage.kind == "cancelled") & (OutboxMessage.registration == first["id"])
+        (OutboxMessage.kind == "cancelled") & (OutboxMessage.subject_id == first["id"])
     )
     assert json.loads(message[0]["payload"])["reason"] == "重复报名"
     again = await admin.organizer_cancel(first["id"], organizer)  # a second click: nothing
@@ -92,7 +92,7 @@ async def test_restore_into_free_seats(db):
     assert "registration.restore" in actions
     assert (
         await OutboxMessage.count().where(
-            (OutboxMessage.kind == "confirmed") & (OutboxMessage.registration == one["id"])
+            (OutboxMessage.kind == "confirmed") & (OutboxMessage.subject_id == one["id"])
         )
         == 2
     )  # the first confirmation and the restore's (SMS only: no e-mail given)

@@ -74,11 +74,11 @@ async def test_anonymises_only_registrations_of_events_past_the_retention_period
         assert (kept["name"], kept["anonymised_at"]) == ("张三", None)
         assert kept["phone"] is not None and kept["email"]
 
-    messages = await OutboxMessage.select().where(OutboxMessage.registration == gone["id"])
+    messages = await OutboxMessage.select().where(OutboxMessage.subject_id == gone["id"])
     assert messages and all(m["recipient"] == "" for m in messages)
     assert all(m["status"] == "failed" for m in messages)  # never delivered: given up
     assert all(json.loads(m["payload"]) == {} for m in messages)
-    others = await OutboxMessage.select().where(OutboxMessage.registration != gone["id"])
+    others = await OutboxMessage.select().where(OutboxMessage.subject_id != gone["id"])
     assert all(m["recipient"] and m["status"] == "pending" for m in others)
 
     runs = await audit.recent(action_prefix="retention.anonymise")
