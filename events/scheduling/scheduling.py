@@ -6,6 +6,7 @@ forms (strings): it returns clean values or raises `Invalid` with a message per 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from events.core.i18n import gettext as _
 from events.core.kinds import KINDS
 from events.core.timeutil import MAX_YEAR, MIN_YEAR, aware, in_years, iso, now, parse_local
 from events.core.validation import CONTROL_CHARS, MAX_ID
-from events.tables import Event
+from events.tables import Event, Question
 
 MAX_CAPACITY = 100_000
 MAX_PARTY = 20
@@ -302,23 +303,75 @@ async def update_event(event_id: int, raw: dict[str, Any], actor: dict | None) -
     return after
 
 
+# A session marker at the end of a title: "（第3期）" or "(第3期)", spaces allowed around.
+_SESSION_MARK = re.compile(r"(?P<gap>\s*)(?P<open>[（(])\s*第\s*(?P<n>\d{1,6})\s*期\s*[）)]\s*$")
+
+
+def next_session_title(title: str) -> str:
+    """The title of the next session: "…（第3期）" → "…（第4期）", else "…（第2期）" appended.
+
+    The marker is part of the event's data (shown as typed to the public), not interface text,
+    so it is not translated. Within the title limit, the base is cut, never the marker.
+    """
+    match = _SESSION_MARK.search(title)
+    if match:
+        base, gap, number = title[: match.start()], match["gap"], int(match["n"]) + 1
+        opening = match["open"]
+    else:
+        base, gap, number, opening = title.rstrip(), "", 2, "（"
+    marker = f"{gap}{opening}第{number}期{'）' if opening == '（' else ')'}"
+    base = base[: max(TEXT_LIMITS["title"] - len(marker), 0)].rstrip()
+    return (base + marker).strip()
+
+
 async def duplicate_event(event_id: int, actor: dict | None, days: int = 7) -> dict:
-    """The next session of a recurring series: same details, `days` later, as a draft."""
+    """The next session of a recurring series: same details and registration questions,
+    `days` later, as a draft titled with the next session number."""
     if not 1 <= days <= 366:
         raise Invalid(_("间隔天数应在 1 到 366 之间"), {"days": _("应在 1 到 366 之间")})
-    source = await get_event(event_id, include_unpublished=True)
     shift = timedelta(days=days)
-    raw = {key: source[key] for key in (*TEXT_LIMITS, "kind", "capacity", *FLAGS)}
-    raw["max_party_size"] = source["max_party_size"]
-    try:
-        raw["starts_at"] = source["starts_at"] + shift
-        raw["ends_at"] = source["ends_at"] + shift
-    except OverflowError:  # only an event stored before times were range-checked
-        raise Invalid(_("时间格式不正确"), {"days": _("时间格式不正确")}) from None
-    raw["status"] = "draft"
-    event = await create_event(raw, actor)
-    async with write_transaction():
-        await audit.record(
-            actor, "event.duplicate", "event", event["id"], after={"source": event_id}
-        )
+    async with write_transaction():  # the copy, its questions and the audit: all or nothing
+        source = await get_event(event_id, include_unpublished=True)
+        raw = {key: source[key] for key in (*TEXT_LIMITS, "kind", "capacity", *FLAGS)}
+        raw["title"] = next_session_title(source["title"])
+        raw["max_party_size"] = source["max_party_size"]
+        try:
+            raw["starts_at"] = source["starts_at"] + shift
+            raw["ends_at"] = source["ends_at"] + shift
+        except OverflowError:  # only an event stored before times were range-checked
+            raise Invalid(_("时间格式不正确"), {"days": _("时间格式不正确")}) from None
+        raw["status"] = "draft"
+        event = await create_event(raw, actor)
+        questions = await _copy_questions(event_id, event["id"])
+        after: dict[str, Any] = {"source": event_id}
+        if questions:
+            after["questions"] = [q["label"] + ("*" if q["required"] else "") for q in questions]
+        await audit.record(actor, "event.duplicate", "event", event["id"], after=after)
     return event
+
+
+async def _copy_questions(source_id: int, target_id: int) -> list[dict]:
+    """Copy the source's active registration questions (archived ones have a negative
+    position) to the target, in their order, with kind, options and the required flag."""
+    rows = await (
+        Question.select(Question.label, Question.kind, Question.options, Question.required)
+        .where((Question.event == source_id) & (Question.position >= 0))
+        .order_by(Question.position)
+        .order_by(Question.id)
+        .output(load_json=True)
+    )
+    if rows:
+        await Question.insert(
+            *(
+                Question(
+                    event=target_id,
+                    position=position,
+                    label=row["label"],
+                    kind=row["kind"],
+                    options=list(row["options"] or []),
+                    required=row["required"],
+                )
+                for position, row in enumerate(rows)
+            )
+        )
+    return rows
