@@ -34,12 +34,6 @@ NAMES = (
     "id", "n", "now", "name", "phone", "email", "company", "adults", "children", "answers",
     "token", "source", "payload",
 )  # fmt: skip
-OUTBOX_SQL = (  # events/messages.py: enqueue(), verbatim
-    "INSERT INTO outbox_message (kind, channel, recipient, registration, payload,"
-    " dedupe_key, status, attempts, next_attempt_at, last_error, created_at)"
-    " VALUES ({}, {}, {}, {}, {}, {}, 'pending', 0, {}, '', {})"
-    " ON CONFLICT (dedupe_key) DO NOTHING"
-)
 
 
 @dataclass
@@ -180,7 +174,9 @@ def sqlite_floor(path: str, events: list[int], counts: list[int], clock) -> Floo
     from events.registration.registration import _payload
 
     claim_sql, claim_order, insert_sql, columns = _sqlite_statements()
-    outbox_sql = OUTBOX_SQL.replace("{}", "?")
+    from events.notify.messages import OUTBOX_INSERT  # the app's own statement
+
+    outbox_sql = OUTBOX_INSERT.replace("{}", "?")
     connection = sqlite3.connect(**SQLiteEngine(path=path, timeout=30).connection_kwargs)
     connection.row_factory = dict_factory
     connection.execute("PRAGMA foreign_keys = 1")
@@ -219,7 +215,8 @@ def sqlite_floor(path: str, events: list[int], counts: list[int], clock) -> Floo
                     _payload(event, registration, position), ensure_ascii=False, default=str
                 )
                 dedupe = f"{status}:sms:{registration['id']}:{registration['seq']}"[:120]
-                sms = (status, "sms", values["phone"], registration["id"], payload, dedupe)
+                sms = (status, "sms", values["phone"], "registration", registration["id"])
+                sms = (*sms, payload, dedupe)
                 connection.execute(outbox_sql, [*sms, moment, moment])
                 connection.execute("COMMIT")
                 latencies[number] = time.perf_counter() - started
