@@ -4,28 +4,21 @@ Chinese headers, column widths, a frozen header row and number formats.
 
 Rows are read from the database in batches by id and written as they come, so a large export
 takes constant memory: CSV is streamed as it is made; XLSX is written by xlsxwriter in its
-constant-memory mode to a temporary file (in a worker thread, a batch at a time), then
-streamed from it. User text never becomes a live formula: a cell starting with `=`, `+`, `-`,
-`@` (or a tab or carriage return) is prefixed with `'`.
+constant-memory mode to a temporary file (in a worker thread, a batch at a time, by the fast
+row writer of `events.reporting.xlsx_rows`), then streamed from it. User text never becomes a
+live formula: a cell starting with `=`, `+`, `-`, `@` (or a tab or carriage return) is prefixed
+with `'`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import os
-import queue
-import re
-import tempfile
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
-
-import anyio.to_thread
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
-from xlsxwriter.xmlwriter import XMLwriter
 
 from events.accounts import audit
 from events.core.db import write_transaction
@@ -35,7 +28,9 @@ from events.core.i18n import gettext as _
 from events.core.kinds import KINDS, STATUSES
 from events.core.phones import mask
 from events.core.timeutil import TZ, local, now
+from events.reporting import xlsx_rows
 from events.reporting.stats import check_year, year_bounds
+from events.reporting.xlsx_rows import Memo
 from events.tables import Event, Registration
 
 BATCH = 5000
@@ -75,21 +70,7 @@ class _Minutes:
         return minute
 
 
-class _Memo(dict):
-    """A bounded memo of one conversion (a time's cell text or Excel serial)."""
-
-    def __init__(self, convert, limit: int = 50_000) -> None:
-        super().__init__()
-        self.convert, self.limit = convert, limit
-
-    def __missing__(self, key):
-        if len(self) >= self.limit:
-            self.clear()
-        value = self[key] = self.convert(key)
-        return value
-
-
-def _cell_text(value: Any, times: _Memo | None = None) -> str:
+def _cell_text(value: Any, times: Memo | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -100,19 +81,6 @@ def _cell_text(value: Any, times: _Memo | None = None) -> str:
 
 def _minute_text(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
-
-
-EXCEL_EPOCH = datetime(1899, 12, 30)
-
-
-def _excel_serial(value: datetime) -> float:
-    """Days since Excel's epoch, in the time's own (local) clock."""
-    return (value.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
-
-
-def _serial_text(value: datetime) -> str:
-    """The serial as xlsxwriter writes a number (`%.16G`)."""
-    return f"{_excel_serial(value):.16G}"
 
 
 def _when(value: datetime | None, with_time: bool = True) -> str:
@@ -341,7 +309,7 @@ async def csv_stream(columns: list, rows: AsyncIterator[list]) -> AsyncIterator[
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow([inert(header) for header, _width, _kind in columns])  # labels are user text
-    times = _Memo(_minute_text)
+    times = Memo(_minute_text)
     async for row in rows:
         writer.writerow([_cell_text(value, times) for value in row])
         if buffer.tell() >= CHUNK:
@@ -351,163 +319,10 @@ async def csv_stream(columns: list, rows: AsyncIterator[list]) -> AsyncIterator[
     yield buffer.getvalue().encode("utf-8")
 
 
-# Characters that need xlsxwriter's own escaping in a cell's text: XML specials, control
-# characters, a literal `_xHHHH_`, the two non-characters, leading or trailing whitespace.
-_SPECIAL = re.compile(r'[&<>"\n\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$')
-_STRING_MAX = 32767  # Excel's longest cell text; xlsxwriter cuts longer strings here too
-
-
-def _inline_text(value: str) -> tuple[str, str]:
-    """(escaped text, the <t> attribute) exactly as xlsxwriter writes an in-line string."""
-    if len(value) > _STRING_MAX:
-        value = value[:_STRING_MAX]
-    if _SPECIAL.search(value) is None:
-        return value, ""
-    value = XMLwriter._escape_control_characters(value)
-    preserve = ' xml:space="preserve"' if _preserve_whitespace(value) else ""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), preserve
-
-
-class _Sheet:
-    """A worksheet of xlsxwriter in constant-memory mode, with the house style.
-
-    The header row goes through xlsxwriter's API. Data rows, a batch at a time, take a
-    measured fast path (`write_rows`): xlsxwriter's per-cell API costs ~9 µs a cell (call
-    checks, a cell object, attribute escaping, one file write per element), 7 s of a
-    100,000-row export. The fast path writes the same `<row>`/`<c>` elements into the
-    worksheet's row-data file that xlsxwriter's constant-memory mode writes itself (byte for
-    byte: tests/events/test_exports.py compares the two), with one file write per batch, and keeps
-    the sheet's dimensions, so xlsxwriter assembles the worksheet around them on close. Text
-    is always escaped: unlike xlsxwriter, a text that looks like rich-string XML (`<r>…</r>`)
-    is not passed through raw."""
-
-    def __init__(self, book, title: str, columns: list, formats: dict) -> None:
-        self.sheet = book.add_worksheet(title[:31])
-        self.columns = columns
-        self.kinds = [kind for _header, _width, kind in columns]
-        self.formats = formats
-        for index, (header, width, _kind) in enumerate(columns):
-            self.sheet.set_column(index, index, width)
-            self.sheet.write_string(0, index, header, formats["header"])
-        self.sheet.freeze_panes(1, 0)
-        self.row = 1
-        styles = {
-            kind: f' s="{formats[kind]._get_xf_index()}"'
-            for kind in ("int", "id", "datetime", "percent")
-        }
-        self._serials = _Memo(_serial_text)
-        self._cells = [
-            (xl_col_to_name(index), kind, styles.get(kind, ""))
-            for index, kind in enumerate(self.kinds)
-        ]
-
-    def write(self, values: list) -> None:
-        self.write_rows([values])
-
-    def write_rows(self, rows: list[list]) -> None:
-        sheet = self.sheet
-        first = self.row
-        if first + len(rows) > sheet.xls_rowmax:
-            raise ValueError("too many rows for one worksheet")
-        sheet._write_single_row(first)  # flush what xlsxwriter holds (the header row)
-        parts: list[str] = []
-        append = parts.append
-        cells, serials = self._cells, self._serials
-        number = int | float
-        for offset, values in enumerate(rows):
-            at = str(first + offset + 1)  # XML rows count from 1
-            start = len(parts)
-            append(f'<row r="{at}">')
-            for (letter, kind, style), value in zip(cells, values, strict=False):
-                if value is None or value == "":
-                    continue  # an empty cell: nothing to write
-                if kind == "datetime" and isinstance(value, datetime):
-                    serial = serials[value] if value.tzinfo is None else _serial_text(value)
-                    append(f'<c r="{letter}{at}"{style}><v>{serial}</v></c>')
-                elif kind != "text" and kind != "datetime" and isinstance(value, number):
-                    append(f'<c r="{letter}{at}"{style}><v>{value:.16G}</v></c>')
-                else:
-                    text, preserve = _inline_text(str(inert(value)))
-                    append(
-                        f'<c r="{letter}{at}" t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
-                    )
-            if len(parts) == start + 1:
-                parts.pop()  # no cell in this row: xlsxwriter writes no <row> either
-            else:
-                append("</row>")
-        sheet.fh.write("".join(parts))
-        self.row = last = first + len(rows)
-        sheet.previous_row = last  # nothing pending: xlsxwriter's next flush writes nothing
-        if rows and (sheet.dim_rowmax is None or last - 1 > sheet.dim_rowmax):
-            sheet.dim_rowmax = last - 1
-
-
-def _book(path: str):
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(path, {"constant_memory": True, "in_memory": False})
-    formats = {
-        "header": book.add_format(
-            {"bold": True, "bg_color": "#E8F0EC", "border": 1, "text_wrap": True}
-        ),
-        "int": book.add_format({"num_format": "#,##0"}),
-        "id": book.add_format({"num_format": "0"}),  # 8287, as in the check-in code 8287-…
-        "percent": book.add_format({"num_format": "0.0%"}),
-        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-    }
-    return book, formats
-
-
 async def xlsx_file(sheets: list[tuple[str, list, AsyncIterator[list]]]) -> str:
-    """Write sheets [(title, columns, rows)] to a temporary .xlsx; its path (caller deletes).
-
-    Sheets are written one after another (constant-memory mode writes row by row). Within a
-    sheet, a worker thread writes one batch while the event loop reads the next."""
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="canal-export-")
-    os.close(handle)
-    book, formats = await anyio.to_thread.run_sync(_book, path)
-    try:
-        for title, columns, rows in sheets:
-            sheet = await anyio.to_thread.run_sync(_Sheet, book, title, columns, formats)
-            await _write_overlapped(sheet, rows)
-        await anyio.to_thread.run_sync(book.close)
-    except BaseException:
-        os.unlink(path)
-        raise
-    return path
-
-
-async def _write_overlapped(sheet: _Sheet, rows: AsyncIterator[list]) -> None:
-    batches: queue.Queue = queue.Queue(maxsize=2)  # at most two batches held in memory
-    failure: list[BaseException] = []
-
-    def consume() -> None:
-        while (batch := batches.get()) is not None:
-            if not failure:
-                try:
-                    _write_all(sheet, batch)
-                except BaseException as error:  # keep draining so the producer never blocks
-                    failure.append(error)
-
-    writer = asyncio.get_running_loop().run_in_executor(None, consume)
-    try:
-        batch: list[list] = []
-        async for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
-                await anyio.to_thread.run_sync(batches.put, batch)
-                batch = []
-        if batch:
-            await anyio.to_thread.run_sync(batches.put, batch)
-    finally:
-        await anyio.to_thread.run_sync(batches.put, None)
-        await writer
-    if failure:
-        raise failure[0]
-
-
-def _write_all(sheet: _Sheet, rows: list[list]) -> None:
-    sheet.write_rows(rows)
+    """Write sheets [(title, columns, rows)] to a temporary .xlsx (see `xlsx_rows`), text made
+    `inert`; its path (caller deletes)."""
+    return await xlsx_rows.xlsx_file(sheets, inert)
 
 
 async def file_stream(path: str) -> AsyncIterator[bytes]:

@@ -1,4 +1,6 @@
-"""The .xlsx fast path writes exactly what xlsxwriter's own API writes (no database)."""
+"""The exports: the .xlsx fast path (events/reporting/xlsx_rows.py) writes exactly what
+xlsxwriter's own API writes, with the exports' text rule (no database); times in cells; the
+registrant export's columns. The writer's own checks: tests/reporting/test_xlsx_rows.py."""
 
 from __future__ import annotations
 
@@ -7,10 +9,9 @@ from datetime import datetime
 
 import openpyxl
 import pytest
-import xlsxwriter
 from xlsxwriter.xmlwriter import XMLwriter
 
-from events.reporting import exports
+from events.reporting import exports, xlsx_rows
 
 COLUMNS = [
     ("编号", 8, "int"),
@@ -58,7 +59,7 @@ def _rows() -> list[list]:
     return rows
 
 
-def _library_write(sheet: exports._Sheet, values: list) -> None:
+def _library_write(sheet: xlsx_rows.Sheet, values: list) -> None:
     """The per-cell xlsxwriter calls the exporter made before the fast path."""
     ws, row, formats = sheet.sheet, sheet.row, sheet.formats
     for index, value in enumerate(values):
@@ -68,7 +69,7 @@ def _library_write(sheet: exports._Sheet, values: list) -> None:
         if kind == "int" and isinstance(value, int | float):
             ws.write_number(row, index, value, formats["int"])
         elif kind == "datetime" and isinstance(value, datetime):
-            ws.write_number(row, index, exports._excel_serial(value), formats["datetime"])
+            ws.write_number(row, index, xlsx_rows.excel_serial(value), formats["datetime"])
         elif kind == "percent" and isinstance(value, int | float):
             ws.write_number(row, index, value, formats["percent"])
         else:
@@ -77,8 +78,8 @@ def _library_write(sheet: exports._Sheet, values: list) -> None:
 
 
 def _book(path, fast: bool, batches: int = 1) -> None:
-    book, formats = exports._book(str(path))
-    sheet = exports._Sheet(book, "报名名单", COLUMNS, formats)
+    book, formats = xlsx_rows.workbook(str(path))
+    sheet = xlsx_rows.Sheet(book, "报名名单", COLUMNS, formats, exports.inert)
     rows = _rows()
     if fast:
         size = max(1, len(rows) // batches)
@@ -122,31 +123,6 @@ def test_fast_rows_read_back_as_written(tmp_path):
     assert sheet.max_row == len(_rows()) + 1
 
 
-def test_text_that_looks_like_rich_string_xml_is_escaped(tmp_path):
-    """xlsxwriter passes `<r>…</r>` through raw in constant-memory mode; the fast path does not,
-    so a registrant's name can never break the workbook's XML."""
-    path = tmp_path / "fast.xlsx"
-    book, formats = exports._book(str(path))
-    sheet = exports._Sheet(book, "x", COLUMNS, formats)
-    name = "<r><t>张</t></r><bad"
-    sheet.write_rows([[1, name, None, None, None]])
-    book.close()
-    assert b"&lt;r&gt;&lt;t&gt;" in _sheet_xml(path)
-    assert openpyxl.load_workbook(path).active["B2"].value == name
-
-
-def test_the_library_helpers_the_fast_path_borrows_are_still_there():
-    """A new xlsxwriter that renames these fails here, not in an organizer's export."""
-    from xlsxwriter.utility import _preserve_whitespace
-
-    assert XMLwriter._escape_control_characters("a\x01_x0041_") == "a_x0001__x005F_x0041_"
-    assert _preserve_whitespace(" a") and not _preserve_whitespace("a")
-    book = xlsxwriter.Workbook(":memory:", {"constant_memory": True, "in_memory": True})
-    sheet = book.add_worksheet()
-    for name in ("_write_single_row", "previous_row", "dim_rowmax", "xls_rowmax", "fh"):
-        assert hasattr(sheet, name), name
-
-
 def test_minutes_are_shanghai_clock_times_to_the_minute():
     from datetime import UTC, timedelta, timezone
 
@@ -165,7 +141,7 @@ def test_cell_texts_of_aware_times_follow_their_own_clock():
     """Two aware times that are the same instant in different zones print their own clocks."""
     from datetime import UTC, timedelta, timezone
 
-    times = exports._Memo(exports._minute_text)
+    times = xlsx_rows.Memo(exports._minute_text)
     here = datetime(2026, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=8)))
     there = here.astimezone(UTC)
     assert exports._cell_text(here, times) == "2026-03-01 10:00"
