@@ -156,8 +156,9 @@ async def verify(event_id: int, fired: Fired, seats: int) -> list[tuple[str, boo
         "SELECT confirmed, waitlisted, waiting FROM event WHERE id = {}", event_id
     )
     outbox = await Event.raw(
-        "SELECT o.channel, o.kind, o.registration, o.payload FROM outbox_message o"
-        " JOIN registration r ON r.id = o.registration WHERE r.event = {}",
+        "SELECT o.channel, o.kind, o.subject_id, o.payload FROM outbox_message o"
+        " JOIN registration r ON o.subject_type = 'registration' AND r.id = o.subject_id"
+        " WHERE r.event = {}",
         event_id,
     )
     statuses = [row["status"] for row in rows]
