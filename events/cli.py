@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 
 from events.core import db
 from events.core.engines import DatabaseUrlError
 from events.core.errors import DomainError
-from events.core.settings import get_settings
+from events.core.settings import SettingsError, get_settings, hand_to_workers
 
 
 def _run(coro):
@@ -83,10 +82,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _run(prepare())
     if not get_settings().base_url:
         # Pages take their links from the request; messages are sent with no request at hand,
-        # so they use the address this server listens on (workers inherit the variable).
+        # so they use the address this server listens on (handed to the worker processes).
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
         served = f"http://{host}:{args.port}"
-        os.environ["EVENTS_SERVED_AT"] = served
+        hand_to_workers(served_at=served)
         print(
             f"注意：未设置 EVENTS_BASE_URL，短信和邮件中的链接将使用 {served}；"
             "正式环境请设置为对外网址 (EVENTS_BASE_URL is not set: links in messages use "
@@ -138,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)
-    except DatabaseUrlError as error:
+    except (DatabaseUrlError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         code = 2
     sys.exit(code)

@@ -5,6 +5,7 @@ import os
 import sys
 
 from events.tables import Event, StaffUser
+from tests.settings_env import set_environment
 
 
 async def run(db_url: str | None, *args: str, cwd=None, env=None) -> tuple[int, str]:
@@ -79,3 +80,57 @@ async def test_bad_database_url_is_a_clear_error(tmp_path):
     assert code != 0
     assert "EVENTS_DATABASE_URL" in output
     assert "Traceback" not in output
+
+
+async def test_a_bad_setting_is_a_clear_error(tmp_path):
+    env = {**os.environ, "EVENTS_REGISTRATION_LIMIT_PER_PHONE": "lots"}
+    code, output = await run(None, "migrate", cwd=tmp_path, env=env)
+    assert code == 2
+    assert "EVENTS_REGISTRATION_LIMIT_PER_PHONE" in output and "'lots'" in output
+    assert "Traceback" not in output
+
+
+def _served_at_in_a_worker() -> str | None:
+    """What a uvicorn worker (a process started with "spawn") reads as its served address."""
+    from events.core.settings import get_settings
+
+    return get_settings().served_at
+
+
+def _serve(monkeypatch, *argv: str) -> dict:
+    """`events serve ARGV` up to the point where uvicorn would start its workers."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import uvicorn
+
+    from events import cli
+
+    seen = {}
+
+    def fake_uvicorn_run(app, **options):
+        seen.update(options, app=app, here=_served_at_in_a_worker())
+        spawn = multiprocessing.get_context("spawn")  # how uvicorn starts its workers
+        with ProcessPoolExecutor(1, mp_context=spawn) as workers:
+            seen["worker"] = workers.submit(_served_at_in_a_worker).result(timeout=60)
+
+    monkeypatch.setattr(cli, "_run", lambda coro: coro.close())  # no migrations here
+    monkeypatch.setattr(uvicorn, "run", fake_uvicorn_run)
+    cli.cmd_serve(cli.build_parser().parse_args(["serve", *argv]))
+    return seen
+
+
+def test_serve_hands_its_address_to_the_workers(monkeypatch, request, capsys):
+    set_environment(request, EVENTS_BASE_URL=None, EVENTS_SERVED_AT=None)
+    seen = _serve(monkeypatch, "--host", "0.0.0.0", "--port", "8123", "--workers", "2")
+    assert (seen["app"], seen["workers"]) == ("web.app:create_app", 2)
+    assert seen["worker"] == "http://127.0.0.1:8123"
+    assert seen["here"] == "http://127.0.0.1:8123"  # one worker: uvicorn serves from here
+    assert "EVENTS_BASE_URL" in capsys.readouterr().err
+
+
+def test_serve_hands_nothing_over_when_the_base_url_is_set(monkeypatch, request, capsys):
+    set_environment(request, EVENTS_BASE_URL="https://events.example.cn", EVENTS_SERVED_AT=None)
+    seen = _serve(monkeypatch, "--port", "8124")
+    assert seen["worker"] is None and seen["here"] is None
+    assert capsys.readouterr().err == ""

@@ -1,6 +1,7 @@
 """Where messages go: e-mail (console log or SMTP) and SMS (console log or a provider).
 
-Chosen from the environment by `from_environment()`:
+Chosen from the settings (`events.core.settings`, read from the environment) by
+`from_environment()`:
 
 - `EVENTS_SMTP_URL` unset → e-mails are written to the log (`ConsoleBackend`); set to
   `smtp://user:pass@host:587?starttls=1` (or `smtps://…:465`, or `smtp://host:25`) → sent
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -32,11 +32,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from events.core.settings import get_settings
+from events.core.settings import DEFAULT_SMTP_FROM, get_settings
 from events.notify.texts import Email, sms_text
 
 log = logging.getLogger("events.notify.messages")
-DEFAULT_FROM = "noreply@canal-events.local"
+DEFAULT_FROM = DEFAULT_SMTP_FROM
 TRUE = {"1", "true", "yes", "on"}
 
 
@@ -176,12 +176,11 @@ class Backends:
 
 
 def sms_from_environment() -> SmsBackend:
-    name = (os.environ.get("EVENTS_SMS_BACKEND") or "console").strip()
+    """The SMS backend EVENTS_SMS_BACKEND names (its form is checked by the settings)."""
+    name = get_settings().sms_backend
     if name == "console":
         return ConsoleSms()
     module, _, attribute = name.partition(":")
-    if not attribute:
-        raise ValueError("EVENTS_SMS_BACKEND must be `console` or `package.module:ClassName`")
     backend = getattr(importlib.import_module(module), attribute)()
     if not isinstance(backend, SmsBackend):
         raise TypeError(f"{name} is not an events.notify.backends.SmsBackend")
@@ -189,7 +188,7 @@ def sms_from_environment() -> SmsBackend:
 
 
 def from_environment() -> Backends:
-    url = get_settings().smtp_url
-    sender = os.environ.get("EVENTS_SMTP_FROM") or DEFAULT_FROM
-    email: EmailBackend = SmtpBackend.from_url(url, sender) if url else ConsoleBackend()
+    settings = get_settings()
+    url = settings.smtp_url
+    email: EmailBackend = SmtpBackend.from_url(url, settings.smtp_from) if url else ConsoleBackend()
     return Backends(email=email, sms=sms_from_environment())

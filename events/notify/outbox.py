@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from contextlib import asynccontextmanager, suppress
 from datetime import date, datetime, timedelta
@@ -33,6 +32,7 @@ from datetime import time as clock
 from functools import cache
 
 from events.core.db import is_sqlite, write_transaction
+from events.core.settings import get_settings
 from events.core.timeutil import day_start, local, now
 from events.notify import messages
 from events.notify.backends import Backends, Rejected, Unavailable, from_environment
@@ -293,7 +293,7 @@ class Sender:
 async def outbox_lifespan(_app=None):
     """Litestar lifespan: the sender runs while the app does (`EVENTS_SENDER=off` disables
     it, e.g. for a web process when another process sends). Put it after the pool's lifespan."""
-    if (os.environ.get("EVENTS_SENDER") or "on").lower() in {"0", "off", "false", "no"}:
+    if not get_settings().sender:
         yield
         return
     sender = Sender()

@@ -9,7 +9,6 @@ and promotion e-mails carry the event as an `.ics` attachment.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from string import Formatter
@@ -84,7 +83,8 @@ class Email:
 
 def base_url() -> str:
     """Links in messages: EVENTS_BASE_URL, else the address `events serve` listens on."""
-    return get_settings().base_url or os.environ.get("EVENTS_SERVED_AT") or DEFAULT_BASE_URL
+    settings = get_settings()
+    return settings.base_url or settings.served_at or DEFAULT_BASE_URL
 
 
 def ticket_link(token: str) -> str:

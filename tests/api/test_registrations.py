@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from events.door import tickets
-from web import ratelimit
+from tests.settings_env import set_environment
 
 
 def person(n, **extra):
@@ -119,10 +119,8 @@ async def test_unknown_tickets_are_404(client):
         assert (await client.post(f"/api/v1/tickets/{token}/cancel")).status_code == 404
 
 
-async def test_registrations_are_rate_limited_per_phone(client, make_event, monkeypatch):
-    from limits import parse
-
-    monkeypatch.setattr(ratelimit, "REGISTRATION_PER_PHONE", parse("2/hour"))
+async def test_registrations_are_rate_limited_per_phone(client, make_event, request):
+    set_environment(request, EVENTS_REGISTRATION_LIMIT_PER_PHONE="2/hour")
     codes = []
     for _ in range(3):
         event = await make_event()

@@ -27,6 +27,7 @@ from events.notify.backends import (
 from events.registration import registration as reg
 from events.tables import OutboxMessage
 from tests.events.test_registration import make_event, phone
+from tests.settings_env import set_environment
 
 
 class SmtpServer:
@@ -281,7 +282,7 @@ def test_texts_name_the_ticket_link_waitlist_place_and_only_their_parameters():
     assert "旧场" in moved.body and not moved.attachments  # no time known: no .ics
 
 
-def test_smtp_urls_and_default_backends(monkeypatch):
+def test_smtp_urls_and_default_backends(request):
     backend = SmtpBackend.from_url("smtps://user%40bureau:p%2Fw@mail.example.cn")
     assert (backend.port, backend.use_tls) == (465, True)
     assert (backend.username, backend.password) == ("user@bureau", "p/w")
@@ -289,9 +290,9 @@ def test_smtp_urls_and_default_backends(monkeypatch):
     assert (starttls.port, starttls.use_tls, starttls.start_tls) == (587, False, True)
     with pytest.raises(ValueError):
         SmtpBackend.from_url("http://mail.example.cn")
-    monkeypatch.delenv("EVENTS_SMS_BACKEND", raising=False)
+    set_environment(request, EVENTS_SMS_BACKEND=None)
     assert isinstance(sms_from_environment(), ConsoleSms)
-    monkeypatch.setenv("EVENTS_SMS_BACKEND", "tests.events.test_outbox:RecordingSms")
+    set_environment(request, EVENTS_SMS_BACKEND="tests.events.test_outbox:RecordingSms")
     assert isinstance(sms_from_environment(), RecordingSms)
 
 

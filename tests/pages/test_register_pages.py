@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from events.door import tickets
 from events.tables import Event, Question, Registration, Setting
-from web import ratelimit
+from tests.settings_env import set_environment
 
 
 async def form_page(client, event_id):
@@ -365,10 +365,8 @@ async def test_privacy_page_reads_the_retention_setting(client, db):
     assert page.status_code == 200 and "活动结束 30 天后" in page.text
 
 
-async def test_registrations_through_the_form_are_rate_limited(client, make_event, monkeypatch):
-    from limits import parse
-
-    monkeypatch.setattr(ratelimit, "REGISTRATION_PER_PHONE", parse("1/hour"))
+async def test_registrations_through_the_form_are_rate_limited(client, make_event, request):
+    set_environment(request, EVENTS_REGISTRATION_LIMIT_PER_PHONE="1/hour")
     first = await make_event()
     second = await make_event()
     await register_through_form(client, first["id"])
