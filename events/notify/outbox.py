@@ -18,7 +18,8 @@ round are released without counting an attempt, to wait out the outage with the 
 
 `Sender` runs rounds in a loop in the app's lifespan (`outbox_lifespan`), polling every second
 (enqueue happens in other processes too, so there is nothing to wake it), and once a day (from
-09:00 Shanghai time) queues tomorrow's reminders and runs the retention job.
+09:00 Shanghai time) runs the daily jobs the areas registered (`on_daily`): registration's
+reminders for tomorrow and its retention job.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -33,11 +35,9 @@ from functools import cache
 
 from events.core.db import is_sqlite, write_transaction
 from events.core.settings import get_settings
-from events.core.timeutil import day_start, local, now
-from events.notify import messages
+from events.core.timeutil import local, now
 from events.notify.backends import Backends, Rejected, Unavailable, from_environment
 from events.notify.texts import details, render_email, render_sms, too_late
-from events.registration import retention
 from events.tables import Event, OutboxMessage
 
 log = logging.getLogger("events.notify.outbox")
@@ -203,32 +203,22 @@ async def deliver_due(
     return sent
 
 
-async def queue_reminders(day: date) -> int:
-    """Queue a reminder for every confirmed registration of a published event starting on
-    `day` (Shanghai); queuing twice is a no-op (dedupe key). How many registrations."""
-    rows = await Event.raw(
-        "SELECT r.id, r.name, r.phone, r.email, r.party_size, r.ticket_token,"
-        " e.id AS event_id, e.title, e.starts_at, e.ends_at, e.venue, e.address"
-        " FROM registration r JOIN event e ON e.id = r.event"
-        " WHERE r.status = 'confirmed' AND e.status = 'published'"
-        " AND e.starts_at >= {} AND e.starts_at < {} ORDER BY r.id",
-        day_start(day),
-        day_start(day + timedelta(days=1)),
-    )
-    async with write_transaction():
-        for row in rows:
-            payload = {key: row[key] for key in ("event_id", "name", "party_size", "ticket_token")}
-            payload.update(event_title=row["title"], venue=row["venue"], address=row["address"])
-            payload.update(starts_at=row["starts_at"], ends_at=row["ends_at"])
-            await messages.enqueue("reminder", row, dedupe=f"{row['id']}:{day}", payload=payload)
-    return len(rows)
+# Work done once a day (from 09:00 Shanghai time): the areas that need it register it here
+# (registration: tomorrow's reminders, the retention job), so that the sender imports none
+# of them. Each job takes the moment and returns a line for the log.
+DailyJob = Callable[[datetime], Awaitable[str]]
+_daily_jobs: list[DailyJob] = []
+
+
+def on_daily(job: DailyJob) -> DailyJob:
+    if job not in _daily_jobs:
+        _daily_jobs.append(job)
+    return job
 
 
 async def daily_jobs(at: datetime) -> None:
-    tomorrow = local(at).date() + timedelta(days=1)
-    queued = await queue_reminders(tomorrow)
-    anonymised = await retention.anonymise_past(at)
-    log.info("daily jobs: %s reminders for %s, %s anonymised", queued, tomorrow, anonymised)
+    done = [await job(at) for job in _daily_jobs]
+    log.info("daily jobs: %s", "; ".join(done) or "none registered")
 
 
 class Sender:

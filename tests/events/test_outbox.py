@@ -25,6 +25,7 @@ from events.notify.backends import (
     sms_from_environment,
 )
 from events.registration import registration as reg
+from events.registration import reminders as registration_daily
 from events.tables import OutboxMessage
 from tests.events.test_registration import make_event, phone
 from tests.settings_env import set_environment
@@ -214,7 +215,7 @@ async def test_reminders_are_queued_once_for_tomorrows_events(db):
     await sender.run_once(at=morning)  # before 09:00: nothing queued yet
     assert not await OutboxMessage.exists().where(OutboxMessage.kind == "reminder")
     await sender.run_once(at=morning + timedelta(hours=2))
-    assert await outbox.queue_reminders(tomorrow) == 2  # a second time changes nothing
+    assert await registration_daily.queue_reminders(tomorrow) == 2  # a second time changes nothing
     reminders = await OutboxMessage.select().where(OutboxMessage.kind == "reminder")
     assert sorted(r["recipient"] for r in reminders) == sorted(["a@x.cn", phone(1), phone(3)])
     text = message_text.render_sms("reminder", reminders[0]["payload"])
@@ -335,3 +336,11 @@ async def test_a_message_can_name_any_subject(db):
         "13900000009",
     )
     assert row["dedupe_key"] == "contest_result:sms:entry-7"
+
+
+def test_registrations_daily_jobs_are_registered_with_the_sender():
+    """The sender imports no area; registration registers its reminders and retention."""
+    import web.app  # noqa: F401  (what the running app loads)
+
+    assert registration_daily.remind_tomorrow in outbox._daily_jobs
+    assert registration_daily.anonymise_past in outbox._daily_jobs
