@@ -439,9 +439,8 @@ async def test_audit_log_labels_every_action_and_its_details(client, db):
 
 async def test_audit_log_filters_by_group_and_pages(client, db, monkeypatch):
     from events.accounts import audit
-    from web.pages import audit_view
 
-    monkeypatch.setattr(audit_view, "PAGE_SIZE", 2)
+    monkeypatch.setattr(audit, "PAGE_SIZE", 2)  # the domain's page of the log
     for number in range(5):
         await audit.record(
             None, "export.unmasked", "event", number + 1, after={"reason": f"理由{number}"}
@@ -461,6 +460,13 @@ async def test_audit_log_filters_by_group_and_pages(client, db, monkeypatch):
     accounts = await client.get("/manage/audit?action=account")
     assert "注销令牌" in accounts.text and "理由4" not in accounts.text
     assert "最多显示 200 条" not in first.text
+
+
+def test_the_audit_log_pages_leave_the_queries_to_the_domain():
+    import grimp
+
+    graph = grimp.build_graph("events", "web")
+    assert not graph.direct_import_exists(importer="web.pages.audit_view", imported="events.tables")
 
 
 async def test_workbench_today_matches_the_door(client, db):

@@ -13,7 +13,6 @@ from events.core.i18n import gettext as _
 from events.core.kinds import kind_label, status_label
 from events.core.timeutil import aware
 from events.reporting import stats
-from events.tables import AuditLog
 from web.pages.forms import field_label, role_label
 from web.templating import short_time
 
@@ -41,16 +40,9 @@ ACTION_LABELS: dict[str, str] = {
     "retention.anonymise": N_("匿名化过期报名"),
     "demo.load": N_("载入演示数据"),
 }
-# The filter of the log page: a group of actions by their prefixes.
-ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "event": (N_("活动"), ("event.",)),
-    "registration": (N_("报名"), ("registration.", "checkin.")),
-    "account": (N_("账号"), ("user.", "token.")),
-    "export": (N_("导出"), ("export.",)),
-    "goals": (N_("年度目标"), ("goals.",)),
-    "retention": (N_("数据保留"), ("settings.", "retention.")),
-    "demo": (N_("演示数据"), ("demo.",)),
-}
+# The log page's filter and page size (the queries: `events.accounts.audit.log_page`).
+ACTION_GROUPS = audit.ACTION_GROUPS
+PAGE_SIZE = audit.PAGE_SIZE
 # Fields of the registration, question, export, goal and retention entries (the event and
 # user forms' fields: forms.FIELD_LABELS).
 AUDIT_FIELDS: dict[str, str] = {
@@ -92,7 +84,6 @@ OBJECT_LINKS = {
     "goals": "/manage/goals?year={id}",
 }
 TIME_FIELDS = ("ended_before",)
-PAGE_SIZE = 50
 MAX_TEXT = 80
 
 
@@ -194,81 +185,16 @@ async def for_object(object_type: str, object_id: int, limit: int = 100) -> list
     return [entry(row) for row in rows]
 
 
-def group_prefixes(action: str | None) -> tuple[str, ...]:
-    """The action prefixes of a filter: a group's key, or (older links) a prefix itself."""
-    if not action:
-        return ()
-    if action in ACTION_GROUPS:
-        return ACTION_GROUPS[action][1]
-    return (action,)
-
-
-def _matching(prefixes: tuple[str, ...]):
-    """A where-clause of actions starting with one of the prefixes (LIKE wildcards dropped;
-    the rows are checked exactly in Python too)."""
-    clause = None
-    for prefix in prefixes:
-        pattern = "".join(char for char in prefix if char not in "%_\\") + "%"
-        part = AuditLog.action.like(pattern)
-        clause = part if clause is None else clause | part
-    return clause
-
-
-def _query(prefixes: tuple[str, ...]):
-    query = AuditLog.select(
-        AuditLog.all_columns(), AuditLog.actor.username.as_alias("actor_username")
-    )
-    clause = _matching(prefixes)
-    return query.where(clause) if clause is not None else query
-
-
-async def _exists(prefixes: tuple[str, ...], newer_than: int | None, older_than: int | None):
-    query = AuditLog.select(AuditLog.id, AuditLog.action)
-    clause = _matching(prefixes)
-    if clause is not None:
-        query = query.where(clause)
-    if newer_than is not None:
-        query = query.where(AuditLog.id > newer_than).order_by(AuditLog.id)
-    if older_than is not None:
-        query = query.where(AuditLog.id < older_than).order_by(AuditLog.id, ascending=False)
-    rows = await query.limit(PAGE_SIZE)
-    return any(_starts(row["action"], prefixes) for row in rows)
-
-
-def _starts(action: str, prefixes: tuple[str, ...]) -> bool:
-    return not prefixes or action.startswith(prefixes)
-
-
 async def log_page(
     action: str | None = None,
     before: int | None = None,
     after: int | None = None,
     size: int | None = None,
 ) -> dict:
-    """One page of the whole log, newest first: entries with ids below `before` (older) or
-    above `after` (newer), optionally of one action group. {entries, older, newer}: the ids
-    to page on, None at either end."""
-    size = size or PAGE_SIZE
-    prefixes = group_prefixes(action)
-    query = _query(prefixes)
-    if after is not None:
-        rows = await query.where(AuditLog.id > after).order_by(AuditLog.id).limit(size)
-        rows = list(reversed(rows))
-    else:
-        if before is not None:
-            query = query.where(AuditLog.id < before)
-        rows = await query.order_by(AuditLog.id, ascending=False).limit(size)
-    rows = [row for row in rows if _starts(row["action"], prefixes)]
-    if not rows and after is not None:  # nothing newer (any more): the newest page
-        return await log_page(action, size=size)
-    if not rows:
-        return {"entries": [], "older": None, "newer": None}
-    newest, oldest = rows[0]["id"], rows[-1]["id"]
-    return {
-        "entries": [entry(row) for row in rows],
-        "older": oldest if await _exists(prefixes, None, oldest) else None,
-        "newer": newest if await _exists(prefixes, newest, None) else None,
-    }
+    """One page of the whole log as `audit.log_page` finds it: {entries, older, newer}."""
+    found = await audit.log_page(action, before=before, after=after, size=size)
+    entries = [entry(row) for row in found["rows"]]
+    return {"entries": entries, "older": found["older"], "newer": found["newer"]}
 
 
 async def latest(limit: int = 200, action_prefix: str | None = None) -> list[dict]:
@@ -279,13 +205,5 @@ async def latest(limit: int = 200, action_prefix: str | None = None) -> list[dic
 
 async def for_event_registrations(event_id: int, limit: int = 50) -> list[dict]:
     """The newest entries about the registrations now in the event, each named by its person."""
-    rows = await AuditLog.raw(
-        "SELECT audit_log.*, staff_user.username AS actor_username, registration.name AS person"
-        " FROM audit_log JOIN registration ON registration.id = audit_log.object_id"
-        " LEFT JOIN staff_user ON staff_user.id = audit_log.actor"
-        " WHERE audit_log.object_type = 'registration' AND registration.event = {}"
-        " ORDER BY audit_log.id DESC LIMIT {}",
-        event_id,
-        limit,
-    )
+    rows = await audit.of_event_registrations(event_id, limit)
     return [{**entry(row), "object": row["person"]} for row in rows]

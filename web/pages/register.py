@@ -23,14 +23,13 @@ from events.core.errors import Conflict, Invalid, NotFound, RateLimited
 from events.core.i18n import gettext as _
 from events.core.phones import mask, normalise
 from events.core.timeutil import now
-from events.core.validation import MAX_ID
 from events.door import checkin, tickets
-from events.registration import registration
+from events.door.undo import undo as undo_checkin
+from events.registration import registration, tickets_view
 from events.registration import self_service as my_registrations
 from events.registration.form import questions_of
 from events.registration.retention import get_retention_days
 from events.scheduling import scheduling
-from events.tables import Event, Registration
 from web import ratelimit
 from web.api.auth import client_ip
 from web.api.registrations import base_url
@@ -137,7 +136,7 @@ def ticket_status(ticket: dict) -> tuple[str, str]:
 
 
 async def _event_row(event_id: int) -> dict | None:
-    return await Event.select().where(Event.id == event_id).first()
+    return await tickets_view.event_row(event_id)
 
 
 class RegisterController(Controller):
@@ -252,7 +251,7 @@ class RegisterController(Controller):
     @get("/c/{payload:path}", name="scan")
     async def scan(self, request: Request, payload: FromPath[str]) -> Template:
         """What a camera app opens: genuine or not, and whose (masked); never an error page."""
-        found = await self._genuine(payload.lstrip("/"))
+        found = await tickets_view.scanned(payload.lstrip("/"))
         if found is None:
             return page("check.html", status_code=404, user=request.user, valid=False)
         person, event = found
@@ -287,38 +286,24 @@ class RegisterController(Controller):
         payload, _slash, action = payload.lstrip("/").rpartition("/")
         if action not in ("checkin", "undo") or not payload:
             raise NotFound(_("没有找到这个页面"))
-        found = await self._genuine(payload)
+        found = await tickets_view.scanned(payload)
         if found is None:
             return page("check.html", status_code=404, user=request.user, valid=False)
         person, event = found
         if action == "undo":  # 撤销签到: the person was let in by mistake
             try:
-                await checkin.undo(event["id"], person["id"], request.user, "ticket-url")
+                await undo_checkin(event["id"], person["id"], request.user, "ticket-url")
             except Conflict:
                 pass  # nothing to take back (undone already): the page shows the state
-            person = await Registration.select().where(Registration.id == person["id"]).first()
+            person = await tickets_view.registration_row(person["id"])
             return await self._check_page(
                 request, payload, person, event, result={"result": "undone"}
             )
         answer = await checkin.check_in(
             event["id"], qr=payload, staff=request.user, device="ticket-url", method="button"
         )
-        person = await Registration.select().where(Registration.id == person["id"]).first()
+        person = await tickets_view.registration_row(person["id"])
         return await self._check_page(request, payload, person, event, result=answer)
-
-    async def _genuine(self, text: str) -> tuple[dict, dict] | None:
-        try:
-            event_id, registration_id, _body, _sig = tickets.parse(text)
-            if not (1 <= event_id <= MAX_ID and 1 <= registration_id <= MAX_ID):
-                return None
-            event_id, registration_id = await tickets.verify(text)
-        except tickets.InvalidTicket:
-            return None
-        person = await Registration.select().where(Registration.id == registration_id).first()
-        if person is None or person["event"] != event_id:
-            return None
-        event = await _event_row(event_id)
-        return (person, event) if event else None
 
     @get("/privacy", name="privacy")
     async def privacy(self, request: Request) -> Template:

@@ -1,0 +1,36 @@
+"""What the ticket pages read: the event of a ticket (/t/…), a registration as it is now, and
+the registration and event of a scanned ticket URL (/c/…), found only when its signature is
+genuine (door staff who open it on their phone get a 签到 button)."""
+
+from __future__ import annotations
+
+from events.core.validation import MAX_ID
+from events.door import tickets
+from events.tables import Event, Registration
+
+
+async def event_row(event_id: int) -> dict | None:
+    """The event's row as stored (any status), None when there is none."""
+    return await Event.select().where(Event.id == event_id).first()
+
+
+async def registration_row(registration_id: int) -> dict | None:
+    """The registration's row as stored now, None when there is none."""
+    return await Registration.select().where(Registration.id == registration_id).first()
+
+
+async def scanned(text: str) -> tuple[dict, dict] | None:
+    """(registration, event) of a ticket payload with a genuine signature, whose registration
+    belongs to the event it names; None for anything else (never an error)."""
+    try:
+        event_id, registration_id, _body, _sig = tickets.parse(text)
+        if not (1 <= event_id <= MAX_ID and 1 <= registration_id <= MAX_ID):
+            return None
+        event_id, registration_id = await tickets.verify(text)
+    except tickets.InvalidTicket:
+        return None
+    person = await registration_row(registration_id)
+    if person is None or person["event"] != event_id:
+        return None
+    event = await event_row(event_id)
+    return (person, event) if event else None
