@@ -371,7 +371,7 @@ async def top_events(
 
 async def event_report(event_id: int) -> dict:
     """One event: registrations per day, arrivals per minute at the door, no-shows."""
-    from events.door import checkin
+    from events.door import checkin, door_report
 
     event = await checkin.event_for_door(event_id)
     day = _day_sql("created_at")
@@ -401,7 +401,7 @@ async def event_report(event_id: int) -> dict:
             {"minute": str(r["minute"]), "scans": int(r["scans"]), "people": int(r["people"])}
             for r in arrivals
         ],
-        "no_shows": await checkin.no_shows(event_id),
+        "no_shows": await door_report.no_shows(event_id),
         "counts": await checkin.counts(event_id),
     }
 

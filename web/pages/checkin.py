@@ -2,17 +2,17 @@
 
 The scanner's JavaScript (assets/src/scanner.js, bundled into assets/build/) runs with the
 session cookie, so it calls these page endpoints rather than the bearer-token /api/; the POSTs
-are covered by the CSRF middleware (the `x-csrftoken` header). Every decision is
-`events.door.checkin`'s; the JSON endpoints answer errors as JSON {code, detail} too, so that the
-script can show them. The service worker and the manifest are public (no data in them): a
-service worker's update check must not turn into a login redirect when a session expires.
+are covered by the CSRF middleware (the `x-csrftoken` header). Every decision is the door
+domain's (`events.door.checkin`, `.offline`, `.desk`, `.door_report`); the JSON endpoints answer
+errors as JSON {code, detail} too, so that the script can show them. The service worker and
+the manifest are public (no data in them): a service worker's update check must not turn into
+a login redirect when a session expires.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
@@ -20,8 +20,7 @@ from msgspec import Struct
 
 from events.core.i18n import gettext as _
 from events.core.timeutil import local, now
-from events.door import checkin
-from web.api.checkins import answer_out, method_of, ways_in
+from events.door import checkin, desk, door_report, offline
 from web.errors import classify
 from web.guards import door_staff
 from web.templating import ASSETS
@@ -62,10 +61,6 @@ def json_errors(request: Request, exc: Exception) -> Response:
 JSON_ERRORS = {Exception: json_errors}
 
 
-def _answer(answer: dict) -> dict:
-    return msgspec.to_builtins(answer_out(answer))
-
-
 class CheckinController(Controller):
     path = "/"
     guards = [door_staff]
@@ -73,7 +68,7 @@ class CheckinController(Controller):
 
     @get("/", name="checkin_events")
     async def events(self, request: Request) -> Template:
-        groups = await checkin.door_events()
+        groups = await door_report.door_events()
         return Template(
             template_name="checkin/events.html",
             context={
@@ -104,7 +99,7 @@ class CheckinController(Controller):
 
     @get("/{event_id:int}/data", name="checkin_offline_data", exception_handlers=JSON_ERRORS)
     async def data(self, event_id: FromPath[int]) -> Response:
-        return Response(await checkin.offline_data(event_id), headers={"Cache-Control": "no-store"})
+        return Response(await offline.offline_data(event_id), headers={"Cache-Control": "no-store"})
 
     @post(
         "/{event_id:int}/scan",
@@ -113,16 +108,16 @@ class CheckinController(Controller):
         exception_handlers=JSON_ERRORS,
     )
     async def scan(self, request: Request, event_id: FromPath[int], data: JSONBody[ScanIn]) -> dict:
-        ways = ways_in(data)
-        answer = await checkin.check_in(
+        answer = await checkin.scan(
             event_id,
-            **ways,
+            qr=data.qr,
+            code=data.code,
+            registration_id=data.registration_id,
             staff=request.user,
             device=data.device,
             nonce=data.nonce,
-            method=method_of(ways),
         )
-        return {**_answer(answer), "counts": await checkin.counts(event_id)}
+        return {**checkin.answer_json(answer), "counts": await checkin.counts(event_id)}
 
     @post(
         "/{event_id:int}/sync",
@@ -131,9 +126,9 @@ class CheckinController(Controller):
         exception_handlers=JSON_ERRORS,
     )
     async def sync(self, request: Request, event_id: FromPath[int], data: JSONBody[SyncIn]) -> dict:
-        answers = await checkin.sync(event_id, data.scans, request.user, data.device)
+        answers = await offline.sync(event_id, data.scans, request.user, data.device)
         return {
-            "results": [{"nonce": item["nonce"], **_answer(item)} for item in answers],
+            "results": [{"nonce": item["nonce"], **checkin.answer_json(item)} for item in answers],
             "counts": await checkin.counts(event_id),
         }
 
@@ -141,7 +136,7 @@ class CheckinController(Controller):
     async def search(
         self, event_id: FromPath[int], last4: FromQuery[str] = "", name: FromQuery[str] = ""
     ) -> list[dict]:
-        return await checkin.search(event_id, last4, name)
+        return await desk.search(event_id, last4, name)
 
 
 @get("/sw.js", name="checkin_service_worker", include_in_schema=False)

@@ -1,7 +1,8 @@
 """The door desk around check-in: 代报名 (walk-ins), the printable sign-in sheet, 补录纸质签到.
 
 Door staff, organizers and admins only. The camera scanner itself (/checkin/{id}) lives in
-web/pages/checkin.py; these pages link back to it. Every rule is in `events.door.checkin`.
+web/pages/checkin.py; these pages link back to it. Every rule and query is the door domain's
+(`events.door.desk`, `events.door.checkin`): the handlers parse, call it and render.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from events.core.errors import Conflict, Invalid
 from events.core.i18n import gettext as _
 from events.core.timeutil import TZ, aware, in_years, now
 from events.core.validation import MAX_ID
-from events.door import checkin, tickets
-from events.tables import Registration
+from events.door import checkin, desk
 from web.guards import door_staff
 from web.pages.register import PRIVATE, _questions, read_form
 
@@ -53,38 +53,6 @@ def _paper_time(text: str) -> datetime | None:
     if not in_years(value):
         return None
     return aware(value.replace(tzinfo=TZ) if value.tzinfo is None else value)
-
-
-async def _walk_in_done(event_id: int, registration_id: int) -> dict | None:
-    """A walk-in of this event, as its result block shows it (None: no such walk-in)."""
-    if not 1 <= registration_id <= MAX_ID:
-        return None
-    person = (
-        await Registration.select(
-            Registration.id,
-            Registration.name,
-            Registration.party_size,
-            Registration.adults,
-            Registration.children,
-            Registration.checked_in_at,
-        )
-        .where(
-            (Registration.id == registration_id)
-            & (Registration.event == event_id)
-            & (Registration.source == "walk_in")
-        )
-        .first()
-    )
-    if person is None:
-        return None
-    return {
-        "name": person["name"],
-        "party_size": person["party_size"],
-        "adults": person["adults"],
-        "children": person["children"],
-        "code": tickets.manual_code(person["id"]),
-        "result": "ok" if person["checked_in_at"] else "pending",
-    }
 
 
 class CheckinDeskController(Controller):
@@ -125,7 +93,7 @@ class CheckinDeskController(Controller):
         event = await checkin.event_for_door(event_id)
         done = numbers.whole(request.query_params.get("done") or "")
         if done is not None:  # the result of the walk-in just saved (POST, then redirect)
-            person = await _walk_in_done(event_id, done)
+            person = await desk.walk_in_result(event_id, done)
             if person is not None:
                 return await self._walk_in_page(request, event, done=person)
         return await self._walk_in_page(request, event)
@@ -140,7 +108,7 @@ class CheckinDeskController(Controller):
         raw.pop("consent", None)
         typed.pop("consent", None)
         try:
-            done = await checkin.walk_in(event_id, raw, request.user, DEVICE)
+            done = await desk.walk_in(event_id, raw, request.user, DEVICE)
         except Invalid as error:
             errors = dict(error.fields) or {"form": error.detail}
             return await self._walk_in_page(request, event, typed, errors=errors, status_code=422)
@@ -163,7 +131,7 @@ class CheckinDeskController(Controller):
     @get("/{event_id:int}/sheet", name="desk_sheet")
     async def sheet(self, request: Request, event_id: FromPath[int]) -> Template:
         event = await checkin.event_for_door(event_id)
-        rows = await checkin.sheet(event_id)
+        rows = await desk.sheet(event_id)
         return desk_page(
             request,
             "desk_sheet.html",
@@ -185,7 +153,7 @@ class CheckinDeskController(Controller):
         tally: dict | None = None,
         status_code: int = 200,
     ) -> Template:
-        rows = await checkin.sheet(event["id"])
+        rows = await desk.sheet(event["id"])
         waiting = sum(1 for row in rows if not row["checked_in_at"])
         # 只看未签到: the people still to tick, when the list is long
         pending = request.query_params.get("pending") == "1"
@@ -248,5 +216,5 @@ class CheckinDeskController(Controller):
                 errors={"registration": _("请至少勾选一位已签到的人")},
                 status_code=422,
             )
-        tally = await checkin.record_paper(event_id, ids, request.user, at=at)
+        tally = await desk.record_paper(event_id, ids, request.user, at=at)
         return await self._paper_page(request, event, at_text, tally=tally)

@@ -20,7 +20,7 @@ from events.core.errors import Conflict, Invalid
 from events.core.i18n import gettext as _
 from events.core.kinds import KINDS, ORGANIZER_UNITS, SERIES_SUGGESTIONS, STATUSES, STREETS
 from events.core.timeutil import day_start, local, now
-from events.door import checkin
+from events.door import checkin, door_report
 from events.scheduling import catalogue, scheduling
 from events.tables import Event
 from web.caching import invalidate_public_pages
@@ -92,8 +92,8 @@ async def _door_summary(event: dict) -> dict | None:
         return None
     return {
         "counts": await checkin.counts(event["id"]),
-        "no_shows": await checkin.no_shows(event["id"]),
-        "scans": await checkin.recent_scans(event["id"], limit=20),
+        "no_shows": await door_report.no_shows(event["id"]),
+        "scans": await door_report.recent_scans(event["id"], limit=20),
     }
 
 
@@ -150,11 +150,11 @@ class ManageController(Controller):
         )
 
     async def _workbench(self, request: Request) -> Template:
-        # "Today" is the door's (`checkin.door_events`): events on today's date in Shanghai,
+        # "Today" is the door's (`door_report.door_events`): events on today's date in Shanghai,
         # also the ones already over and the cancelled ones, so that /checkin and this page
         # agree; later: the published events from tomorrow on.
         at = now()
-        door = await checkin.door_events(at)
+        door = await door_report.door_events(at)
         ids = [row["id"] for row in door["today"]]
         today_rows = (
             await Event.select()

@@ -19,7 +19,7 @@ from events.core.errors import Conflict, Invalid
 from events.core.i18n import N_
 from events.core.i18n import gettext as _
 from events.core.timeutil import now
-from events.door import checkin
+from events.door import undo
 from events.registration import admin
 from events.scheduling.scheduling import get_event
 from web.caching import invalidate_public_pages
@@ -249,7 +249,7 @@ class ManageRegistrationsController(Controller):
         data: FormData,
     ) -> Template | Redirect:
         async def action():
-            await checkin.undo(
+            await undo.undo(
                 event_id, registration_id, request.user, "organizer-page", data.get("reason")
             )
 

@@ -24,6 +24,7 @@ from events.core.i18n import gettext as _
 from events.core.phones import mask, normalise
 from events.core.timeutil import now
 from events.door import checkin, tickets
+from events.door.undo import undo as undo_checkin
 from events.registration import registration, tickets_view
 from events.registration import self_service as my_registrations
 from events.registration.form import questions_of
@@ -291,7 +292,7 @@ class RegisterController(Controller):
         person, event = found
         if action == "undo":  # 撤销签到: the person was let in by mistake
             try:
-                await checkin.undo(event["id"], person["id"], request.user, "ticket-url")
+                await undo_checkin(event["id"], person["id"], request.user, "ticket-url")
             except Conflict:
                 pass  # nothing to take back (undone already): the page shows the state
             person = await tickets_view.registration_row(person["id"])
