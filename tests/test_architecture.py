@@ -52,3 +52,9 @@ def test_core_imports_no_other_area():
             importer="events.core", imported=f"events.{other}", as_packages=True
         )
         assert not chains, f"events.core imports events.{other}: {sorted(chains)}"
+
+
+def test_pages_never_import_the_api():
+    """Helpers both layers use live at web/ level (web.requests, web.logins, web.downloads)."""
+    chains = GRAPH.find_shortest_chains(importer="web.pages", imported="web.api", as_packages=True)
+    assert not chains, f"web.pages imports web.api: {sorted(chains)}"

@@ -7,26 +7,10 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 
 from events.accounts import accounts
-from events.core.errors import BadCredentials
 from events.core.i18n import gettext as _
-from web import ratelimit
 from web.api.schemas import LoginIn, LoginOut, Me, Status
 from web.guards import any_staff
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def login_user(request: Request, username: str, password: str) -> dict:
-    """Shared by the API and the login page: rate-limited, audited failures counted."""
-    ip = client_ip(request)
-    ratelimit.check_login(ip, username)
-    user = await accounts.authenticate(username, password)
-    if user is None:
-        ratelimit.failed_login(ip, username)
-        raise BadCredentials(_("用户名或密码不正确"))
-    return user
+from web.logins import login_user
 
 
 class AuthController(Controller):

@@ -9,12 +9,11 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
 
-from events.core.settings import get_settings
 from events.core.timeutil import iso
 from events.registration import registration
 from web import ratelimit
-from web.api.auth import client_ip
 from web.caching import invalidate_public_pages
+from web.requests import base_url, client_ip
 
 
 class RegistrationIn(Struct):
@@ -49,10 +48,6 @@ class TicketOut(Struct):
 
 class Cancelled(Struct):
     status: str
-
-
-def base_url(request: Request) -> str:
-    return get_settings().base_url or str(request.base_url).rstrip("/")
 
 
 def ticket_url(request: Request, token: str) -> str:

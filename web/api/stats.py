@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, get, put
 from litestar.exceptions import PermissionDeniedException
@@ -15,35 +14,12 @@ from msgspec import Struct
 from events.core.i18n import gettext as _
 from events.door.checkin import event_for_door
 from events.reporting import exports, stats
+from web.downloads import spreadsheet
 from web.guards import organizer_or_admin
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv"  # Litestar adds "; charset=utf-8" to text types
 
 
 class GoalsIn(Struct):
     goals: Any
-
-
-def download(content, media_type: str, name: str) -> Stream:
-    """A streamed attachment; the Chinese file name as RFC 5987 says, ASCII as fallback."""
-    ascii_name = name.encode("ascii", "ignore").decode() or "export"
-    return Stream(
-        content=content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
-            f"filename*=UTF-8''{quote(name)}",
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-async def spreadsheet(kind: str, stem: str, columns: list, rows, title: str) -> Stream:
-    if kind == "csv":
-        return download(exports.csv_stream(columns, rows), CSV, f"{stem}.csv")
-    path = await exports.xlsx_file([(title, columns, rows)])
-    return download(exports.file_stream(path), XLSX, f"{stem}.xlsx")
 
 
 class StatsController(Controller):

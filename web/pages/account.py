@@ -11,8 +11,8 @@ from litestar.response import Redirect, Template
 
 from events.accounts import accounts
 from events.core.errors import BadCredentials, RateLimited
-from web.api.auth import login_user
 from web.context import SESSION_COOKIE
+from web.logins import login_user
 
 LANDING = "/manage/"
 # Where each role starts after signing in: organizers on the statistics dashboard, door staff

@@ -18,8 +18,8 @@ from events.core.kinds import KINDS, PROGRAMMES, STREETS
 from events.core.timeutil import day_start, now, today
 from events.scheduling import catalogue, scheduling
 from web import caching
-from web.api.registrations import base_url
 from web.context import LANG_COOKIE
+from web.requests import base_url
 from web.templating import render
 
 PER_PROGRAMME = 6

@@ -22,7 +22,7 @@ from events.core.timeutil import local, today
 from events.door.checkin import event_for_door
 from events.reporting import annual_report, exports, stats
 from web import charts
-from web.api.stats import XLSX, download, spreadsheet
+from web.downloads import XLSX, download, spreadsheet
 from web.guards import admin_only, organizer_or_admin
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -31,10 +31,9 @@ from events.registration.form import questions_of
 from events.registration.retention import get_retention_days
 from events.scheduling import scheduling
 from web import ratelimit
-from web.api.auth import client_ip
-from web.api.registrations import base_url
 from web.caching import invalidate_public_pages
 from web.guards import door_staff
+from web.requests import base_url, client_ip
 
 RESIDENT_COOKIE = "ce_resident"
 PRIVATE = {
