@@ -21,6 +21,7 @@ from web.api.checkins import CheckinController
 from web.api.events import EventController
 from web.api.registrations import RegistrationController
 from web.api.stats import StatsController
+from web.bodies import MAX_BODY
 from web.context import RequestContextMiddleware
 from web.errors import exception_handler
 from web.pages.account import AccountController
@@ -33,8 +34,6 @@ from web.pages.manage_registrations import ManageRegistrationsController
 from web.pages.register import MyRegistrationsController, RegisterController
 from web.pages.users import UsersController
 from web.templating import ASSETS, environment
-
-MAX_JSON_BODY = 1024 * 1024
 
 
 @get("/healthz", include_in_schema=False)
@@ -105,6 +104,7 @@ def create_app() -> Litestar:
             description="运河科创活动平台 — the contract's /api/v1",
             path="/schema",
         ),
-        request_max_body_size=MAX_JSON_BODY,
+        # 1 MB for every route; a route allowing more sets its own (see web/bodies.py).
+        request_max_body_size=MAX_BODY,
         debug=False,
     )
