@@ -37,7 +37,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The scanner's offline decision (assets/src/decide.js) against the shared table of cases
+# (tests/door/decision_cases.json, which pytest runs against the server's).
 test: lint assets
+	node --test tests/js/
 	$(BIN)/pytest
 
 format: install

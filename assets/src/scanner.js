@@ -3,11 +3,12 @@
 // Online, every scan is POSTed to /checkin/<event>/scan with a random nonce (a retry is never
 // counted twice). Without a network (or when a request fails), the scan is decided here the way
 // the server decides — invalid → wrong_event → cancelled → not_confirmed → duplicate → ok —
-// from the event's offline data (public key, confirmed / revoked / waitlisted lists), and
-// queued in IndexedDB; the queue is uploaded to /sync when the network returns and each scan
+// by decide.js from the event's offline data (public key, confirmed / revoked / waitlisted
+// lists) and this device's earlier scans, and queued in IndexedDB; the queue is uploaded to /sync when the network returns and each scan
 // is removed only once the server has answered it.
 import jsQR from "jsqr";
 import { createStore, get, set, update } from "idb-keyval";
+import { decide, listsOf } from "./decide.js";
 import { makeVerifier, parseCode, parseTicket, usesNativeCrypto, verifyEngine } from "./ticket.js";
 
 const SHOW_MS = 1500;
@@ -16,7 +17,6 @@ const FRAME_MS = 120;
 const SYNC_RETRY_MS = 20000;
 const DATA_REFRESH_MS = 60000;
 const DECODE_WIDTH = 480;
-const BAD = ["invalid", "wrong_event", "cancelled", "not_confirmed"];
 
 const root = document.getElementById("scanner");
 const eventId = root ? Number(root.dataset.eventId) : 0;
@@ -34,7 +34,6 @@ const state = {
   data: null, // the offline data of the event
   verifier: null,
   verifierKey: null,
-  lists: null, // {confirmed: Map id → person, revoked: Set, waitlisted: Set}
   seen: {}, // registration id → first time scanned on this device (offline)
   online: navigator.onLine,
   busy: false,
@@ -107,11 +106,6 @@ async function call(method, path, body) {
 
 async function useData(data) {
   state.data = data;
-  state.lists = {
-    confirmed: new Map(data.confirmed.map((p) => [p.id, p])),
-    revoked: new Set(data.revoked),
-    waitlisted: new Set(data.waitlisted),
-  };
   if (state.verifierKey !== data.public_key) {
     state.verifier = await makeVerifier(data.public_key);
     state.verifierKey = data.public_key;
@@ -148,57 +142,33 @@ async function verifyTicket(text) {
   return answer;
 }
 
-function person(p) {
-  return p ? { id: p.id, name: p.name, party_size: p.party_size } : null;
+/** What a scan names, as decide() takes it (null: nothing could be read). */
+async function ticketOf(scan) {
+  if (scan.qr !== undefined) {
+    const check = await verifyTicket(scan.qr);
+    return check.registrationId ? { way: "qr", ...check } : null;
+  }
+  if (scan.code !== undefined) {
+    const id = parseCode(scan.code);
+    return id ? { way: "code", registrationId: id } : null;
+  }
+  return scan.registration_id ? { way: "search", registrationId: scan.registration_id } : null;
 }
 
 /** The answer the server would give, from the downloaded lists and this device's scans. */
 async function decideOffline(scan) {
-  const lists = state.lists;
-  let id = null;
-  let unverifiedCode = false;
-  if (scan.qr !== undefined) {
-    const ticket = parseTicket(scan.qr);
-    if (!ticket) return { result: "invalid", registration: null, checked_in_at: null };
-    if (ticket.eventId !== eventId) {
-      return { result: "wrong_event", registration: null, checked_in_at: null };
+  const ticket = await ticketOf(scan);
+  const answer = decide(state.data, ticket, state.seen, eventId, new Date().toISOString());
+  if (answer.result === "ok") {
+    state.seen[ticket.registrationId] = answer.checked_in_at;
+    await set(keys.seen, state.seen, store).catch(() => {});
+    if (answer.registration) {
+      bumpCounts(answer.registration.party_size);
+    } else {
+      bumpCounts(1, true);
     }
-    const check = await verifyTicket(scan.qr);
-    if (!check.valid) return { result: "invalid", registration: null, checked_in_at: null };
-    id = ticket.registrationId;
-  } else if (scan.code !== undefined) {
-    id = parseCode(scan.code);
-    unverifiedCode = true;
-  } else {
-    id = scan.registration_id;
   }
-  if (!id || !lists) return { result: "invalid", registration: null, checked_in_at: null };
-  const found = lists.confirmed.get(id);
-  if (lists.revoked.has(id)) return { result: "cancelled", registration: null, checked_in_at: null };
-  if (lists.waitlisted.has(id)) {
-    return { result: "not_confirmed", registration: null, checked_in_at: null };
-  }
-  if (!found && unverifiedCode) {
-    return { result: "invalid", registration: null, checked_in_at: null };
-  }
-  const earlier = (found && found.checked_in_at) || state.seen[id];
-  if (earlier) return { result: "duplicate", registration: person(found), checked_in_at: earlier };
-  const at = new Date().toISOString();
-  state.seen[id] = at;
-  await set(keys.seen, state.seen, store).catch(() => {});
-  if (found) {
-    bumpCounts(found.party_size);
-  } else {
-    bumpCounts(1, true);
-  }
-  return {
-    result: "ok",
-    registration: person(found),
-    checked_in_at: at,
-    offline: true,
-    unknown: !found,
-    unverified_code: unverifiedCode,
-  };
+  return answer;
 }
 
 // ---- queue and sync -----------------------------------------------------------------------
@@ -298,8 +268,9 @@ async function submit(way) {
 }
 
 function markSeen(id, at) {
-  if (state.lists && state.lists.confirmed.has(id)) {
-    const p = state.lists.confirmed.get(id);
+  const lists = listsOf(state.data);
+  if (lists && lists.confirmed.has(id)) {
+    const p = lists.confirmed.get(id);
     if (!p.checked_in_at) p.checked_in_at = at;
   } else {
     state.seen[id] = at;
