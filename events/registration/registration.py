@@ -22,7 +22,6 @@ from events.core.errors import Conflict, DomainError, NotFound
 from events.core.i18n import gettext as _
 from events.core.timeutil import now
 from events.core.validation import MAX_ID
-from events.door import tickets
 from events.notify import messages
 from events.registration import form as registration_form
 from events.registration import sql
@@ -437,25 +436,3 @@ async def by_token(ticket_token: str) -> dict:
     if row is None:
         raise NotFound(_("没有找到这张票"))
     return row
-
-
-async def ticket(ticket_token: str, base_url: str) -> dict:
-    """The contract's ticket object, plus the event for pages."""
-    registration = await by_token(ticket_token)
-    position = None
-    qr = None
-    if registration["status"] == "waitlisted":
-        position = await waitlist_position(registration["event"], registration["seq"])
-    if registration["status"] == "confirmed":
-        payload = await tickets.sign(registration["event"], registration["id"])
-        qr = tickets.qr_text(base_url, payload)
-    return {
-        "id": registration["id"],
-        "event_id": registration["event"],
-        "status": registration["status"],
-        "waitlist_position": position,
-        "party_size": registration["party_size"],
-        "checked_in_at": registration["checked_in_at"],
-        "qr": qr,
-        "registration": registration,
-    }

@@ -8,6 +8,7 @@ import pytest
 
 from events.core.errors import Invalid, NotFound
 from events.core.timeutil import TZ
+from events.door import ticket_view
 from events.registration import admin
 from events.registration import registration as reg
 from events.scheduling import scheduling
@@ -161,7 +162,7 @@ async def test_move_keeps_counts_exact_on_both_sides_and_promotes_in_the_source(
     assert await status_of(waiting) == "confirmed"
     assert await counts(source["id"]) == (2, 0)
     assert await counts(target["id"]) == (2, 2)
-    ticket = await reg.ticket(mover["ticket_token"], "http://x")
+    ticket = await ticket_view.ticket(mover["ticket_token"], "http://x")
     assert ticket["event_id"] == target["id"]
     rows = await audit_actions(mover["id"])
     move = next(row for row in rows if row["action"] == "registration.move")

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
 
 from events.core.timeutil import iso
+from events.door import ticket_view
 from events.registration import registration
 from web import ratelimit
 from web.caching import invalidate_public_pages
@@ -78,7 +79,7 @@ class RegistrationController(Controller):
 
     @get("/tickets/{ticket_token:str}", operation_id="getTicket")
     async def get_ticket(self, request: Request, ticket_token: FromPath[str]) -> TicketOut:
-        found = await registration.ticket(ticket_token, base_url(request))
+        found = await ticket_view.ticket(ticket_token, base_url(request))
         checked: datetime | None = found["checked_in_at"]
         return TicketOut(
             id=found["id"],

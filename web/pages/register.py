@@ -23,9 +23,9 @@ from events.core.errors import Conflict, Invalid, NotFound, RateLimited
 from events.core.i18n import gettext as _
 from events.core.phones import mask, normalise
 from events.core.timeutil import now
-from events.door import checkin, tickets
+from events.door import checkin, ticket_view, tickets
 from events.door.undo import undo as undo_checkin
-from events.registration import registration, tickets_view
+from events.registration import registration
 from events.registration import self_service as my_registrations
 from events.registration.form import questions_of
 from events.registration.retention import get_retention_days
@@ -135,7 +135,7 @@ def ticket_status(ticket: dict) -> tuple[str, str]:
 
 
 async def _event_row(event_id: int) -> dict | None:
-    return await tickets_view.event_row(event_id)
+    return await ticket_view.event_row(event_id)
 
 
 class RegisterController(Controller):
@@ -207,7 +207,7 @@ class RegisterController(Controller):
 
     @get("/t/{token:str}", name="ticket")
     async def ticket_page(self, request: Request, token: FromPath[str]) -> Template:
-        found = await registration.ticket(token, base_url(request))
+        found = await ticket_view.ticket(token, base_url(request))
         event = await _event_row(found["event_id"])
         ended = event["ends_at"] <= now()
         return page(
@@ -228,7 +228,7 @@ class RegisterController(Controller):
 
     @get("/t/{token:str}/cancel", name="ticket_cancel_confirm")
     async def cancel_confirm(self, request: Request, token: FromPath[str]) -> Template | Redirect:
-        found = await registration.ticket(token, base_url(request))
+        found = await ticket_view.ticket(token, base_url(request))
         event = await _event_row(found["event_id"])
         if not registration.self_cancel_allowed(found["registration"], event):
             return Redirect(path=f"/t/{token}", status_code=303)
@@ -250,7 +250,7 @@ class RegisterController(Controller):
     @get("/c/{payload:path}", name="scan")
     async def scan(self, request: Request, payload: FromPath[str]) -> Template:
         """What a camera app opens: genuine or not, and whose (masked); never an error page."""
-        found = await tickets_view.scanned(payload.lstrip("/"))
+        found = await ticket_view.scanned(payload.lstrip("/"))
         if found is None:
             return page("check.html", status_code=404, user=request.user, valid=False)
         person, event = found
@@ -285,7 +285,7 @@ class RegisterController(Controller):
         payload, _slash, action = payload.lstrip("/").rpartition("/")
         if action not in ("checkin", "undo") or not payload:
             raise NotFound(_("没有找到这个页面"))
-        found = await tickets_view.scanned(payload)
+        found = await ticket_view.scanned(payload)
         if found is None:
             return page("check.html", status_code=404, user=request.user, valid=False)
         person, event = found
@@ -294,14 +294,14 @@ class RegisterController(Controller):
                 await undo_checkin(event["id"], person["id"], request.user, "ticket-url")
             except Conflict:
                 pass  # nothing to take back (undone already): the page shows the state
-            person = await tickets_view.registration_row(person["id"])
+            person = await ticket_view.registration_row(person["id"])
             return await self._check_page(
                 request, payload, person, event, result={"result": "undone"}
             )
         answer = await checkin.check_in(
             event["id"], qr=payload, staff=request.user, device="ticket-url", method="button"
         )
-        person = await tickets_view.registration_row(person["id"])
+        person = await ticket_view.registration_row(person["id"])
         return await self._check_page(request, payload, person, event, result=answer)
 
     @get("/privacy", name="privacy")
