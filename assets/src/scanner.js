@@ -4,23 +4,22 @@
 // counted twice). Without a network (or when a request fails), the scan is decided here the way
 // the server decides — invalid → wrong_event → cancelled → not_confirmed → duplicate → ok —
 // by decide.js from the event's offline data (public key, confirmed / revoked / waitlisted
-// lists) and this device's earlier scans, and queued in IndexedDB; the queue is uploaded to /sync when the network returns and each scan
-// is removed only once the server has answered it.
-import jsQR from "jsqr";
+// lists) and this device's earlier scans, and queued in IndexedDB; the queue is uploaded to
+// /sync when the network returns and each scan is removed only once the server has answered it.
+// The answer screen is screen.js's, the camera camera.js's.
 import { createStore, get, set, update } from "idb-keyval";
+import { cameraOn, startCamera, stopCamera, toggleTorch } from "./camera.js";
 import { decide, listsOf } from "./decide.js";
+import { call, deviceId, randomId } from "./net.js";
+import { $, answers, bumpCounts, clock, hide, note, show, showCounts, showing, t } from "./screen.js";
 import { makeVerifier, parseCode, parseTicket, usesNativeCrypto, verifyEngine } from "./ticket.js";
 
-const SHOW_MS = 1500;
 const SAME_TEXT_MS = 3000;
-const FRAME_MS = 120;
 const SYNC_RETRY_MS = 20000;
 const DATA_REFRESH_MS = 60000;
-const DECODE_WIDTH = 480;
 
 const root = document.getElementById("scanner");
 const eventId = root ? Number(root.dataset.eventId) : 0;
-const strings = JSON.parse((document.getElementById("scanner-strings") || {}).textContent || "{}");
 const store = createStore("canal-checkin", "kv");
 const keys = {
   data: `data:${eventId}`,
@@ -28,7 +27,6 @@ const keys = {
   seen: `seen:${eventId}`,
   sync: `synced:${eventId}`,
 };
-const $ = (selector) => document.querySelector(selector);
 
 const state = {
   data: null, // the offline data of the event
@@ -37,70 +35,10 @@ const state = {
   seen: {}, // registration id → first time scanned on this device (offline)
   online: navigator.onLine,
   busy: false,
-  showingUntil: 0,
   lastText: "",
   lastTextAt: 0,
-  stream: null,
-  track: null,
-  torch: false,
   syncing: null,
-  answers: [], // every answer shown, for tests
 };
-
-function t(key, values) {
-  let text = strings[key] || key;
-  for (const name in values || {}) text = text.replace(`{${name}}`, values[name]);
-  return text;
-}
-
-function deviceId() {
-  let id = "";
-  try {
-    id = localStorage.getItem("canal-device") || "";
-    if (!id) {
-      id = `d-${randomId().slice(0, 12)}`;
-      localStorage.setItem("canal-device", id);
-    }
-  } catch (_error) {
-    id = id || `d-${randomId().slice(0, 12)}`;
-  }
-  return id;
-}
-
-function randomId() {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : root.dataset.csrf || "";
-}
-
-async function call(method, path, body) {
-  const response = await fetch(`/checkin/${eventId}${path}`, {
-    method,
-    credentials: "same-origin",
-    headers: {
-      Accept: "application/json",
-      ...(body ? { "Content-Type": "application/json", "x-csrftoken": csrfToken() } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  let json = null;
-  try {
-    json = await response.json();
-  } catch (_error) {
-    json = null;
-  }
-  if (!response.ok) {
-    const error = new Error((json && json.detail) || `HTTP ${response.status}`);
-    error.status = response.status;
-    throw error;
-  }
-  return json;
-}
 
 // ---- offline data -------------------------------------------------------------------------
 
@@ -277,9 +215,13 @@ function markSeen(id, at) {
   }
 }
 
+function busy() {
+  return state.busy;
+}
+
 async function onText(text) {
   const now = Date.now();
-  if (state.busy || now < state.showingUntil) return;
+  if (state.busy || showing()) return;
   if (text === state.lastText && now - state.lastTextAt < SAME_TEXT_MS) return;
   state.lastText = text;
   state.lastTextAt = now;
@@ -292,108 +234,6 @@ async function onText(text) {
   }
 }
 
-// ---- showing ------------------------------------------------------------------------------
-
-function clock(iso) {
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return "";
-  const pad = (n) => String(n).padStart(2, "0");
-  const time = `${pad(at.getHours())}:${pad(at.getMinutes())}`;
-  const today = new Date().toDateString() === at.toDateString();
-  return today ? time : `${at.getMonth() + 1}/${at.getDate()} ${time}`;
-}
-
-let hideTimer = 0;
-
-function show(answer) {
-  state.answers.push(answer);
-  const box = $("#answer");
-  const result = answer.result;
-  const tone = result === "ok" ? "ok" : result === "duplicate" ? "warn" : "bad";
-  box.className = `answer ${tone} result-${result}`;
-  box.dataset.result = result;
-  $("[data-answer-mark]").textContent = tone === "ok" ? "✓" : tone === "warn" ? "!" : "✕";
-  $("[data-answer-title]").textContent = result === "error" ? t("error") : t(result);
-  const who = answer.registration;
-  $("[data-answer-name]").textContent = who
-    ? `${who.name}${who.party_size > 1 || tone === "ok" ? ` · ${t("party", { n: who.party_size })}` : ""}`
-    : "";
-  let detail = "";
-  if (result === "duplicate" && answer.checked_in_at) {
-    detail = t("first_time", { time: clock(answer.checked_in_at) });
-  } else if (result === "wrong_event" && answer.event) {
-    detail = t("ticket_for", { title: answer.event.title, time: clock(answer.event.starts_at) });
-  } else if (result === "error") {
-    detail = answer.detail || "";
-  } else if (answer.offline && answer.unknown) {
-    detail = t("unknown_person");
-  } else if (answer.offline && answer.unverified_code) {
-    detail = t("code_offline");
-  } else if (answer.offline) {
-    detail = t("offline_ok");
-  }
-  $("[data-answer-detail]").textContent = detail;
-  box.hidden = false;
-  state.showingUntil = Date.now() + SHOW_MS;
-  feedback(tone);
-  clearTimeout(hideTimer);
-  hideTimer = setTimeout(hide, SHOW_MS);
-}
-
-function hide() {
-  $("#answer").hidden = true;
-  state.showingUntil = 0;
-}
-
-let audio = null;
-
-function feedback(tone) {
-  try {
-    if (navigator.vibrate) navigator.vibrate(tone === "ok" ? 120 : [200, 80, 200]);
-  } catch (_error) {
-    /* not allowed without a gesture */
-  }
-  try {
-    const Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) return;
-    audio = audio || new Context();
-    if (audio.state === "suspended") audio.resume();
-    const notes = tone === "ok" ? [[1320, 0, 0.12]] : tone === "warn" ? [[660, 0, 0.15], [660, 0.2, 0.15]] : [[220, 0, 0.35]];
-    for (const [freq, start, length] of notes) {
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.type = tone === "bad" ? "square" : "sine";
-      osc.frequency.value = freq;
-      gain.gain.value = 0.2;
-      osc.connect(gain).connect(audio.destination);
-      osc.start(audio.currentTime + start);
-      osc.stop(audio.currentTime + start + length);
-    }
-  } catch (_error) {
-    /* no sound */
-  }
-}
-
-function showCounts(counts) {
-  for (const key in counts) {
-    const cell = document.querySelector(`[data-count="${key}"]`);
-    if (cell) cell.textContent = String(counts[key]);
-  }
-}
-
-function bumpCounts(people, unknown) {
-  const add = (key, n) => {
-    const cell = document.querySelector(`[data-count="${key}"]`);
-    if (cell) cell.textContent = String(Number(cell.textContent || 0) + n);
-  };
-  add("checked_in", 1);
-  add("checked_in_people", people);
-  if (unknown) {
-    add("confirmed", 1);
-    add("confirmed_people", people);
-  }
-}
-
 function setOnline(online) {
   // A request that started before the network went away can still succeed afterwards: the
   // browser's own flag has the last word, so such a late answer does not show 在线.
@@ -402,107 +242,6 @@ function setOnline(online) {
   const pill = $("[data-net]");
   pill.dataset.net = online ? "online" : "offline";
   pill.textContent = online ? t("online") : t("offline");
-}
-
-function note(text) {
-  $("[data-camera-note]").textContent = text;
-}
-
-// ---- camera -------------------------------------------------------------------------------
-
-let detector = null;
-const canvas = document.createElement("canvas");
-const context2d = canvas.getContext("2d", { willReadFrequently: true });
-
-async function makeDetector() {
-  if (!("BarcodeDetector" in window)) return null;
-  try {
-    const formats = await window.BarcodeDetector.getSupportedFormats();
-    return formats.includes("qr_code") ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
-  } catch (_error) {
-    return null;
-  }
-}
-
-async function readFrame(video) {
-  if (detector) {
-    const codes = await detector.detect(video);
-    return codes.length ? codes[0].rawValue : null;
-  }
-  const scale = Math.min(1, DECODE_WIDTH / video.videoWidth);
-  const width = Math.round(video.videoWidth * scale);
-  const height = Math.round(video.videoHeight * scale);
-  if (!width || !height) return null;
-  canvas.width = width;
-  canvas.height = height;
-  context2d.drawImage(video, 0, 0, width, height);
-  const image = context2d.getImageData(0, 0, width, height);
-  const code = jsQR(image.data, width, height, { inversionAttempts: "dontInvert" });
-  return code ? code.data : null;
-}
-
-async function startCamera() {
-  const video = $("#camera-video");
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    note(t("camera_denied"));
-    return;
-  }
-  try {
-    state.stream = await navigator.mediaDevices.getUserMedia({
-      audio: false,
-      video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
-    });
-  } catch (_error) {
-    note(t("camera_denied"));
-    return;
-  }
-  video.srcObject = state.stream;
-  await video.play().catch(() => {});
-  state.track = state.stream.getVideoTracks()[0];
-  const caps = state.track && state.track.getCapabilities ? state.track.getCapabilities() : {};
-  $('[data-action="torch"]').hidden = !caps.torch;
-  $('[data-action="camera"]').textContent = t("camera_stop");
-  root.dataset.camera = "on";
-  note(t("camera_on"));
-  detector = detector || (await makeDetector());
-  loop(video, state.stream);
-}
-
-function stopCamera() {
-  if (state.stream) for (const track of state.stream.getTracks()) track.stop();
-  state.stream = null;
-  state.track = null;
-  root.dataset.camera = "off";
-  $('[data-action="camera"]').textContent = t("camera_start");
-  $('[data-action="torch"]').hidden = true;
-  note(t("camera_off"));
-}
-
-function loop(video, stream) {
-  const tick = async () => {
-    if (state.stream !== stream) return;
-    if (!document.hidden && video.readyState >= 2 && !state.busy && Date.now() >= state.showingUntil) {
-      try {
-        const text = await readFrame(video);
-        if (text) await onText(text);
-      } catch (_error) {
-        /* a frame that cannot be read */
-      }
-    }
-    setTimeout(tick, FRAME_MS);
-  };
-  tick();
-}
-
-async function toggleTorch() {
-  if (!state.track) return;
-  state.torch = !state.torch;
-  try {
-    await state.track.applyConstraints({ advanced: [{ torch: state.torch }] });
-  } catch (_error) {
-    state.torch = false;
-  }
-  $('[data-action="torch"]').textContent = state.torch ? t("torch_on") : t("torch_off");
 }
 
 // ---- manual entry -------------------------------------------------------------------------
@@ -604,7 +343,7 @@ async function start() {
   await showQueue();
   $('[data-form="code"]').addEventListener("submit", onCode);
   $('[data-form="search"]').addEventListener("submit", onSearch);
-  $('[data-action="camera"]').addEventListener("click", () => (state.stream ? stopCamera() : startCamera()));
+  $('[data-action="camera"]').addEventListener("click", () => (cameraOn() ? stopCamera() : startCamera(onText, busy)));
   $('[data-action="torch"]').addEventListener("click", toggleTorch);
   $('[data-action="sync"]').addEventListener("click", () => sync());
   $("#answer").addEventListener("click", hide);
@@ -622,7 +361,7 @@ async function start() {
   if (navigator.onLine) sync();
   registerWorker();
   root.dataset.ready = "1";
-  startCamera();
+  startCamera(onText, busy);
 }
 
 window.CanalScanner = {
@@ -631,8 +370,8 @@ window.CanalScanner = {
   submitCode: (code) => submit({ code }),
   sync,
   queueLength,
-  answers: () => state.answers.slice(),
-  lastAnswer: () => state.answers[state.answers.length - 1] || null,
+  answers,
+  lastAnswer: () => answers().pop() || null,
   nativeCrypto: usesNativeCrypto,
   verifyEngine,
   ready: null,
