@@ -23,7 +23,7 @@ EVERY_VARIABLE = {
     "EVENTS_BASE_URL": "https://events.example.cn/",
     "EVENTS_SMTP_URL": "smtp://mail.example.cn:587?starttls=1",
     "EVENTS_SMTP_FROM": "events@example.cn",
-    "EVENTS_SMS_BACKEND": "tests.events.test_outbox:RecordingSms",
+    "EVENTS_SMS_BACKEND": "tests.notify.test_outbox:RecordingSms",
     "EVENTS_SENDER": "off",
     "EVENTS_REGISTRATION_LIMIT_PER_IP": "500/minute",
     "EVENTS_REGISTRATION_LIMIT_PER_PHONE": "3 per day",
@@ -40,7 +40,7 @@ def test_every_variable_is_a_field_of_the_settings():
     assert settings.base_url == "https://events.example.cn"  # no trailing slash
     assert settings.smtp_url == "smtp://mail.example.cn:587?starttls=1"
     assert settings.smtp_from == "events@example.cn"
-    assert settings.sms_backend == "tests.events.test_outbox:RecordingSms"
+    assert settings.sms_backend == "tests.notify.test_outbox:RecordingSms"
     assert settings.sender is False
     assert settings.registration_limit_per_ip == parse("500/minute")
     assert settings.registration_limit_per_phone == parse("3/day")

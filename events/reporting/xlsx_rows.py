@@ -4,7 +4,7 @@ data rows that writes the worksheet's row XML itself.
 xlsxwriter's per-cell API costs ~9 µs a cell (call checks, a cell object, attribute escaping,
 one file write per element), 7 s of a 100,000-row export. `Sheet.write_rows` writes the same
 `<row>`/`<c>` elements that xlsxwriter's constant-memory mode writes itself — byte for byte,
-tests/events/test_exports.py compares the two — into the worksheet's row-data file, one file
+tests/reporting/test_exports.py compares the two — into the worksheet's row-data file, one file
 write per batch, and keeps the sheet's dimensions, so xlsxwriter assembles the worksheet around
 them on close. The header row and everything else go through xlsxwriter's public API.
 

@@ -100,7 +100,7 @@ async def test_registrations_go_on_after_a_cancelled_one(db):
     writable and the counters exact, on either engine."""
     from events.registration import registration as reg
     from events.scheduling import scheduling
-    from tests.events.test_registration import counts, make_event
+    from tests.registration.test_registration import counts, make_event
 
     event = await make_event(capacity=50, max_party_size=1)
 

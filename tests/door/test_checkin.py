@@ -3,7 +3,7 @@
 from events.door import checkin, desk
 from events.registration import registration as reg
 from tests.door.helpers import counters_match, qr_of, started
-from tests.events.test_registration import make_event, phone
+from tests.registration.test_registration import make_event, phone
 
 
 async def test_checked_in_people_on_the_event_row_follow_every_workflow(staff):

@@ -18,7 +18,7 @@ from events.core.timeutil import TZ
 from events.door import checkin, decision, tickets
 from events.registration import registration as reg
 from events.tables import Registration
-from tests.events.test_registration import make_event, phone
+from tests.registration.test_registration import make_event, phone
 
 TABLE = json.loads((Path(__file__).parent / "decision_cases.json").read_text(encoding="utf-8"))
 CASES = TABLE["cases"]

@@ -10,7 +10,7 @@ from events.door import desk, door_report, tickets
 from events.registration import registration as reg
 from events.tables import CheckinScan, Event, Registration
 from tests.door.helpers import started
-from tests.events.test_registration import counts, make_event, phone
+from tests.registration.test_registration import counts, make_event, phone
 
 
 async def test_walk_in_takes_a_seat_and_is_checked_in_at_once(staff):

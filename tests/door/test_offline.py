@@ -11,7 +11,7 @@ from events.door import checkin, offline
 from events.registration import registration as reg
 from events.tables import CheckinScan, Registration
 from tests.door.helpers import qr_of
-from tests.events.test_registration import make_event, phone
+from tests.registration.test_registration import make_event, phone
 
 
 async def test_offline_uploads_keep_the_earliest_scan_and_count_once(staff):

@@ -7,7 +7,7 @@ import grimp
 
 from events.door import ticket_view, tickets
 from events.registration import registration as reg
-from tests.events.test_registration import make_event
+from tests.registration.test_registration import make_event
 
 
 async def _person(event, phone="13900000011"):

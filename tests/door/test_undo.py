@@ -9,7 +9,7 @@ from events.door import checkin, undo
 from events.registration import registration as reg
 from events.tables import CheckinScan, Registration
 from tests.door.helpers import counters_match
-from tests.events.test_registration import make_event, phone
+from tests.registration.test_registration import make_event, phone
 
 
 async def test_undo_takes_a_check_in_back_and_is_logged(staff):

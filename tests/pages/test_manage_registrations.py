@@ -7,8 +7,8 @@ from events.core.timeutil import TZ
 from events.registration import admin
 from events.registration import registration as reg
 from events.tables import AuditLog, Event, Question
-from tests.events.test_registration import counts
 from tests.pages.test_manage import event_form, login, make_event, new_id, post_form
+from tests.registration.test_registration import counts
 
 
 def phone(n: int) -> str:

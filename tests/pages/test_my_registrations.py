@@ -206,7 +206,7 @@ async def test_expired_or_forged_sessions_show_nothing(client, make_event):
 async def test_a_delivered_code_is_not_kept_in_the_outbox(client, make_event):
     from events.notify.backends import Backends
     from events.notify.outbox import deliver_due
-    from tests.events.test_outbox import RecordingSms
+    from tests.notify.test_outbox import RecordingSms
 
     await registered(client, make_event)
     code = await ask_code(client)

@@ -1,6 +1,6 @@
 """The fast .xlsx row writer's own guarantees: text is always escaped, the xlsxwriter internals
 it borrows are checked (with an error naming the pinned versions), and pyproject.toml pins the
-versions the module names. Byte-for-byte equality with xlsxwriter: tests/events/test_exports.py.
+versions the module names. Byte-for-byte equality with xlsxwriter: tests/reporting/test_exports.py.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from events.scheduling import scheduling
 from events.scheduling.scheduling import TEXT_LIMITS, next_session_title
 from events.tables import AuditLog, Event, Question
 from tests.conftest import make_user
-from tests.events.test_registration import make_event
+from tests.registration.test_registration import make_event
 
 LIMIT = TEXT_LIMITS["title"]
 

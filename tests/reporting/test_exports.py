@@ -152,7 +152,7 @@ def test_cell_texts_of_aware_times_follow_their_own_clock():
 async def test_registrant_export_has_a_column_per_question(db):
     from events.registration import admin as registration_admin
     from events.registration import registration as reg
-    from tests.events.test_registration import make_event
+    from tests.registration.test_registration import make_event
 
     event = await make_event(capacity=10)
     await registration_admin.set_questions(

@@ -14,7 +14,7 @@ from events.registration import registration as reg
 from events.scheduling import scheduling
 from events.tables import AuditLog, Event, OutboxMessage, Question, Registration
 from tests.conftest import make_user
-from tests.events.test_registration import counts, make_event, phone
+from tests.registration.test_registration import counts, make_event, phone
 
 
 async def signup(event, n, party=1, **extra):

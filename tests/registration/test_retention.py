@@ -12,7 +12,7 @@ from events.registration import registration as reg
 from events.registration import retention
 from events.tables import Event, OutboxMessage, Registration
 from tests.conftest import make_user
-from tests.events.test_registration import make_event, phone
+from tests.registration.test_registration import make_event, phone
 
 
 async def move_to_the_past(event_id, ended_days_ago):

@@ -27,7 +27,7 @@ from events.notify.backends import (
 from events.registration import registration as reg
 from events.registration import reminders as registration_daily
 from events.tables import OutboxMessage
-from tests.events.test_registration import make_event, phone
+from tests.registration.test_registration import make_event, phone
 from tests.settings_env import set_environment
 
 
@@ -293,7 +293,7 @@ def test_smtp_urls_and_default_backends(request):
         SmtpBackend.from_url("http://mail.example.cn")
     set_environment(request, EVENTS_SMS_BACKEND=None)
     assert isinstance(sms_from_environment(), ConsoleSms)
-    set_environment(request, EVENTS_SMS_BACKEND="tests.events.test_outbox:RecordingSms")
+    set_environment(request, EVENTS_SMS_BACKEND="tests.notify.test_outbox:RecordingSms")
     assert isinstance(sms_from_environment(), RecordingSms)
 
 
