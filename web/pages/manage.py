@@ -20,6 +20,7 @@ from events.core.errors import Conflict, Invalid
 from events.core.i18n import gettext as _
 from events.core.kinds import KINDS, ORGANIZER_UNITS, SERIES_SUGGESTIONS, STATUSES, STREETS
 from events.core.timeutil import day_start, local, now
+from events.core.validation import MAX_ID
 from events.door import checkin, door_report
 from events.scheduling import catalogue, scheduling
 from events.tables import Event
@@ -308,8 +309,8 @@ class ManageController(Controller):
         self,
         request: Request,
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        before: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
-        after: Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)] = None,
+        before: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        after: Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)] = None,
     ) -> Template:
         action = (action or "").strip() or None
         found = await audit_view.log_page(action, before=before, after=after)
