@@ -29,6 +29,11 @@ EVERY_VARIABLE = {
     "EVENTS_REGISTRATION_LIMIT_PER_PHONE": "3 per day",
     "EVENTS_DATA_DIR": "/srv/events",
     "EVENTS_SERVED_AT": "http://127.0.0.1:8123",
+    "EVENTS_STORAGE_URL": "s3://canal-media/contests/2026/",
+    "EVENTS_S3_ENDPOINT_URL": "https://oss-cn-hangzhou.aliyuncs.com/",
+    "EVENTS_S3_ACCESS_KEY": "an-access-key",
+    "EVENTS_S3_SECRET_KEY": "an-s3-secret",
+    "EVENTS_S3_REGION": "oss-cn-hangzhou",
 }
 
 
@@ -46,6 +51,11 @@ def test_every_variable_is_a_field_of_the_settings():
     assert settings.registration_limit_per_phone == parse("3/day")
     assert settings.data_dir == Path("/srv/events")
     assert settings.served_at == "http://127.0.0.1:8123"
+    assert settings.storage_url == "s3://canal-media/contests/2026"  # no trailing slash
+    assert settings.s3_endpoint_url == "https://oss-cn-hangzhou.aliyuncs.com"
+    assert (settings.s3_access_key, settings.s3_secret_key) == ("an-access-key", "an-s3-secret")
+    assert settings.s3_region == "oss-cn-hangzhou"
+    assert "an-s3-secret" not in repr(settings)
 
 
 def test_the_defaults(tmp_path):
@@ -57,6 +67,13 @@ def test_the_defaults(tmp_path):
     assert settings.sender is True
     assert settings.registration_limit_per_ip == parse("120/minute")
     assert settings.registration_limit_per_phone == parse("10/hour")
+    assert settings.storage_url is None  # files go to data_dir/media
+    assert (settings.s3_endpoint_url, settings.s3_access_key, settings.s3_secret_key) == (
+        None,
+        None,
+        None,
+    )
+    assert settings.s3_region == "us-east-1"
     assert read_settings({"EVENTS_SECRET_KEY": "k"}).data_dir == Path("var")
 
 
@@ -76,12 +93,63 @@ def test_without_a_secret_key_one_is_generated_once_into_the_data_dir(tmp_path):
         ("EVENTS_SENDER", "sometimes"),
         ("EVENTS_SMS_BACKEND", "aliyun"),
         ("EVENTS_BASE_URL", "events.example.cn"),
+        ("EVENTS_STORAGE_URL", "/srv/media"),
+        ("EVENTS_STORAGE_URL", "file://srv/media"),  # a host, not a folder
+        ("EVENTS_STORAGE_URL", "file:///"),
+        ("EVENTS_STORAGE_URL", "file:///srv/../etc"),
+        ("EVENTS_STORAGE_URL", "ftp://files.example.cn/media"),
+        ("EVENTS_STORAGE_URL", "s3://"),
+        ("EVENTS_STORAGE_URL", "s3://Canal_Media"),
+        ("EVENTS_STORAGE_URL", "s3://canal-media/a/../b"),
+        ("EVENTS_STORAGE_URL", "s3://canal-media/photos?acl=public"),
+        ("EVENTS_S3_ENDPOINT_URL", "minio:9000"),
+        ("EVENTS_S3_REGION", "cn north"),
     ],
 )
 def test_a_value_the_application_cannot_use_is_refused_naming_its_variable(name, value):
     with pytest.raises(SettingsError, match=name) as refused:
         read_settings({"EVENTS_SECRET_KEY": "k", name: value})
     assert repr(value) in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "normalised"),
+    [
+        ("file:///srv/canal/media/", "file:///srv/canal/media"),
+        ("file://localhost/srv//media", "file:///srv/media"),
+        ("file:///srv/%E7%85%A7%E7%89%87", "file:///srv/%E7%85%A7%E7%89%87"),
+        ("file:///srv/照片 2026", "file:///srv/%E7%85%A7%E7%89%87%202026"),
+        ("s3://canal-media", "s3://canal-media"),
+        ("s3://canal-media/", "s3://canal-media"),
+        (
+            "s3://canal.media-1250000000/contests//2026/",
+            "s3://canal.media-1250000000/contests/2026",
+        ),
+    ],
+)
+def test_the_storage_url_is_a_folder_or_a_bucket_with_a_prefix(url, normalised):
+    assert read_settings({"EVENTS_SECRET_KEY": "k", "EVENTS_STORAGE_URL": url}).storage_url == (
+        normalised
+    )
+
+
+def test_keys_in_the_storage_url_are_refused_without_repeating_them():
+    with pytest.raises(SettingsError, match="EVENTS_STORAGE_URL") as refused:
+        read_settings({"EVENTS_SECRET_KEY": "k", "EVENTS_STORAGE_URL": "s3://AKID:s3cr3t@media"})
+    assert "s3cr3t" not in str(refused.value)
+    assert "EVENTS_S3_SECRET_KEY" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ("EVENTS_S3_ACCESS_KEY", "EVENTS_S3_SECRET_KEY"),
+        ("EVENTS_S3_SECRET_KEY", "EVENTS_S3_ACCESS_KEY"),
+    ],
+)
+def test_the_s3_keys_go_together(given, missing):
+    with pytest.raises(SettingsError, match=missing):
+        read_settings({"EVENTS_SECRET_KEY": "k", given: "value"})
 
 
 def test_the_process_reads_the_environment_once(request):
