@@ -39,7 +39,17 @@ def test_the_domain_never_imports_the_web_layer():
 
 # The domain's areas, each importing only those after it (docs/architecture.md). Later areas
 # follow earlier ones through hooks (scheduling.on_event_change, outbox.on_daily).
-LAYERS = ["demo", "reporting", "door", "registration", "notify", "scheduling", "accounts", "core"]
+LAYERS = [
+    "demo",
+    "reporting",
+    "contests",
+    "door",
+    "registration",
+    "notify",
+    "scheduling",
+    "accounts",
+    "core",
+]
 
 
 def test_each_area_imports_only_the_areas_below_it():

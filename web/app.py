@@ -18,16 +18,24 @@ from events.core.settings import get_settings
 from events.notify.outbox import outbox_lifespan
 from web.api.auth import AuthController
 from web.api.checkins import CheckinController
+from web.api.contest_exports import ContestExportController
+from web.api.contests import ContestController
 from web.api.events import EventController
+from web.api.judging import JudgingController
 from web.api.registrations import RegistrationController
 from web.api.stats import StatsController
 from web.bodies import MAX_BODY
 from web.context import RequestContextMiddleware
 from web.errors import exception_handler
+from web.media import serve_media
 from web.pages.account import AccountController
 from web.pages.catalogue import CatalogueController
 from web.pages.checkin import checkin_router
 from web.pages.checkin_desk import CheckinDeskController
+from web.pages.contests.entry import EntryPagesController
+from web.pages.contests.gallery import GalleryController
+from web.pages.contests.judge import JudgePagesController
+from web.pages.contests.manage import ContestManageController
 from web.pages.dashboard import DashboardController
 from web.pages.manage import ManageController
 from web.pages.manage_registrations import ManageRegistrationsController
@@ -64,6 +72,10 @@ def create_app() -> Litestar:
             RegistrationController,
             CheckinController,
             StatsController,
+            ContestController,
+            JudgingController,
+            ContestExportController,
+            serve_media,
             checkin_router,
             CatalogueController,
             CheckinDeskController,
@@ -74,6 +86,10 @@ def create_app() -> Litestar:
             UsersController,
             RegisterController,
             MyRegistrationsController,
+            EntryPagesController,
+            GalleryController,
+            ContestManageController,
+            JudgePagesController,
             create_static_files_router(
                 path="/static",
                 directories=[ASSETS],

@@ -23,9 +23,12 @@ DOMAIN_STATUS = {
     domain.NotFound: 404,
     domain.Invalid: 422,
     domain.BadCredentials: 401,
+    domain.Forbidden: 403,
     domain.RateLimited: 429,
     domain.Conflict: 409,
 }
+# Domain errors of other areas that name an HTTP meaning by their code alone.
+CODE_STATUS = {"too_large": 413}
 HTTP_CODES = {
     400: "invalid",
     401: "unauthorized",
@@ -51,7 +54,8 @@ def _validation_detail(exc: ValidationException) -> str:
 def classify(exc: Exception) -> tuple[int, str, str, dict]:
     """(status, code, detail, extra) for any exception."""
     if isinstance(exc, domain.DomainError):
-        status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+        status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), None)
+        status = status or CODE_STATUS.get(exc.code, 400)
         extra: dict = {}
         if isinstance(exc, domain.Invalid) and exc.fields:
             extra["fields"] = exc.fields

@@ -27,4 +27,5 @@ admin_only = _role_guard("admin")
 organizer_or_admin = _role_guard("organizer", "admin")
 door_staff = _role_guard("staff", "organizer", "admin")
 judge_or_admin = _role_guard("judge", "admin")
+judge_only = _role_guard("judge")  # scoring: the contract refuses every other role
 any_staff = _role_guard("admin", "organizer", "staff", "judge")

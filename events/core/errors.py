@@ -26,6 +26,12 @@ class Invalid(DomainError):
         self.fields = fields or {}
 
 
+class Forbidden(DomainError):
+    """The caller is known but may not do this to this object (HTTP 403)."""
+
+    code = "forbidden"
+
+
 class Conflict(DomainError):
     code = "conflict"
 

@@ -7,4 +7,4 @@ from events.core.settings import get_settings
 
 DB = engine_from_url(get_settings().database_url)
 
-APP_REGISTRY = AppRegistry(apps=["events.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["events.piccolo_app", "events.contests.piccolo_app"])

@@ -46,6 +46,18 @@ def sms_templates() -> dict[str, str]:
         "event_cancelled": _("{name}，很抱歉，活动“{title}”（{time}）已取消，您的报名随之取消。"),
         "reminder": _("{name}，提醒您明天参加：{title}，{time}，{venue}。入场请出示电子票：{link}"),
         "code": _("您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"),
+        "entry_received": _(
+            "{name}，作品《{work}》已提交至“{title}”，作品编号 {code}。查看或撤回：{link}"
+        ),
+        "entry_rejected": _(
+            "{name}，作品《{work}》（{code}）未通过审核，原因：{reason}。详情：{link}"
+        ),
+        "entry_selected": _(
+            "{name}，恭喜！作品《{work}》（{code}）在“{title}”中入选，获{award}。证书：{link}"
+        ),
+        "entry_not_selected": _(
+            "{name}，“{title}”评选结果已公布，作品《{work}》（{code}）本次未入选，感谢参与。{link}"
+        ),
     }
 
 
@@ -58,6 +70,10 @@ def email_subjects() -> dict[str, str]:
         "event_cancelled": _("活动已取消：{title}"),
         "reminder": _("明天见：{title}"),
         "code": _("您的验证码"),
+        "entry_received": _("作品已提交：{title}"),
+        "entry_rejected": _("作品未通过审核：{title}"),
+        "entry_selected": _("作品入选：{title}"),
+        "entry_not_selected": _("评选结果：{title}"),
     }
 
 
@@ -89,6 +105,11 @@ def base_url() -> str:
 
 def ticket_link(token: str) -> str:
     return f"{base_url()}/t/{token}"
+
+
+def entry_link(token: str) -> str:
+    """A contest entry's page (the guardian's, by its token)."""
+    return f"{base_url()}/e/{token}"
 
 
 def _time(value: Any) -> datetime | None:
@@ -138,17 +159,20 @@ def template_code(kind: str, values: dict[str, Any]) -> str:
 
 def _params(values: dict[str, Any]) -> dict[str, str]:
     token = values.get("ticket_token")
+    entry = values.get("entry_token")
     position = values.get("waitlist_position")
     return {
         "name": str(values.get("name") or ""),
         "title": str(values.get("event_title") or ""),
         "time": when(values["starts_at"], values["ends_at"]),
         "venue": str(values.get("venue") or ""),
-        "link": ticket_link(token) if token else base_url(),
+        "link": ticket_link(token) if token else entry_link(entry) if entry else base_url(),
         "position": str(position) if position is not None else "?",
         "code": str(values.get("code") or ""),
         "minutes": str(values.get("minutes") or 5),
         "reason": str(values.get("reason") or ""),
+        "work": str(values.get("work") or ""),
+        "award": str(values.get("award") or ""),
     }
 
 

@@ -12,6 +12,8 @@ from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
+from events.contests import config as contest_config
+from events.core.errors import NotFound
 from events.core.i18n import LOCALES, current_locale
 from events.core.i18n import gettext as _
 from events.core.kinds import KINDS, PROGRAMMES, STREETS
@@ -52,6 +54,25 @@ def _window(when: str | None) -> tuple:
     if when == "30d":
         return day_start(start), day_start(start + timedelta(days=30))
     return None, None
+
+
+async def contest_summary(event: dict) -> dict | None:
+    """A contest event's submission window and result state, for its event page."""
+    if event["kind"] != "contest":
+        return None
+    try:
+        row = await contest_config.load(event["id"])
+    except NotFound:
+        return None
+    at = now()
+    state = (
+        "not_yet"
+        if at < row["submissions_open_at"]
+        else "open"
+        if at < row["submissions_close_at"]
+        else "closed"
+    )
+    return {**row, "state": state, "published": row["published_at"] is not None}
 
 
 async def _html(request: Request, key: tuple, build) -> Response:
@@ -172,8 +193,10 @@ class CatalogueController(Controller):
 
         async def build() -> str:
             row = await scheduling.get_event(event_id, include_unpublished=bool(request.user))
+            contest = await contest_summary(row)
             return render(
                 "event.html",
+                contest=contest,
                 user=request.user,
                 event=row,
                 badge=seats_badge(row),
