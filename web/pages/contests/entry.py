@@ -46,10 +46,24 @@ FIELDS = (
 )
 
 
+def upload_strings() -> dict[str, str]:
+    """The photo upload script's texts (assets/src/upload_rules.js) in the page's language."""
+    return {
+        "compressing": _("正在压缩照片…"),
+        "uploading": _("正在上传 {percent}%"),
+        "saving": _("上传完成，正在保存…"),
+        "compressed": _("照片已压缩：{before} → {after}"),
+        "original": _("这张照片无法在本机压缩，将上传原图"),
+        "tooBig": _("照片超过 {mb} MB，请换一张"),
+        "progressLabel": _("上传进度"),
+        "network": _("网络出错，作品还没有提交。请检查网络后再点一次提交。"),
+    }
+
+
 def page(template: str, status_code: int = 200, **context: Any) -> Template:
     return Template(
         template_name=f"contests/{template}",
-        context=context,
+        context={"upload_strings": upload_strings(), **context},
         status_code=status_code,
         headers=PRIVATE,
     )
