@@ -145,3 +145,38 @@ async def test_gallery_waits_for_the_results(client, make_event):
     event = await make_contest(client, make_event)
     page = await client.get(f"/events/{event['id']}/gallery")
     assert page.status_code == 200 and "尚未公布" in page.text
+
+
+async def test_gallery_after_publication_shows_consented_works_masked(client, make_event):
+    from tests.api.test_judging import close, judge_headers
+
+    event = await make_contest(client, make_event, selection_share=1, judges_per_entry=1)
+    first = (await submit_form(client, event["id"], 1)).headers["location"]
+    await submit_form(client, event["id"], 2, gallery_consent=None)
+    await close(client, make_event, event, selection_share=1, judges_per_entry=1)
+    ((name, judge),) = await judge_headers(client, 1)
+    await client.post(
+        f"/api/v1/events/{event['id']}/judging/assign",
+        json={"judges": [name]},
+        headers=make_event.headers,
+    )
+    for row in await Entry.select(Entry.id):
+        await client.put(
+            f"/api/v1/judging/entries/{row['id']}/scores",
+            json={"scores": {"idea": 7, "art": 7, "neat": 7}},
+            headers=judge,
+        )
+    await client.post(f"/api/v1/events/{event['id']}/results/publish", headers=make_event.headers)
+    page = (await client.get(f"/events/{event['id']}/gallery")).text
+    assert "共 2 件作品入选" in page
+    assert page.count('class="gallery-item"') == 1  # only the one with consent
+    assert "王**1" in page and "王小明1" not in page and "13900000001" not in page
+    assert 'loading="lazy"' in page
+    code = re.search(r'/gallery/([A-Z]-\d{4})"', page).group(1)
+    detail = await client.get(f"/events/{event['id']}/gallery/{code}")
+    assert detail.status_code == 200 and "画的是运河边的家" in detail.text
+    assert "王小明1" not in detail.text
+    other = (await Entry.select(Entry.code).where(Entry.gallery_consent == False).first())["code"]  # noqa: E712
+    assert (await client.get(f"/events/{event['id']}/gallery/{other}")).status_code == 404
+    entry_page = (await client.get(first.split("?")[0])).text
+    assert "下载证书" in entry_page and "入选" in entry_page

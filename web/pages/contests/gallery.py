@@ -37,6 +37,8 @@ def gallery_items(rows: list[dict], groups: dict[str, str]) -> list[dict]:
 class GalleryController(Controller):
     tags = ["pages"]
     include_in_schema = False
+    # As the catalogue's: the page cache gzips, and a cached page carries no CSRF token.
+    opt = {"no_compress": True, "exclude_from_csrf": True}
 
     @get("/events/{event_id:int}/gallery", name="gallery")
     async def gallery(self, request: Request, event_id: FromPath[int]) -> Response:
@@ -59,6 +61,34 @@ class GalleryController(Controller):
                 groups=[g for g in sorted(contest["groups"], key=lambda g: g["min_grade"])],
                 selected=len(rows),
                 path=f"/events/{event_id}/gallery",
+            )
+
+        return await _html(request, key, build)
+
+    @get("/events/{event_id:int}/gallery/{code:str}", name="gallery_item")
+    async def item(
+        self, request: Request, event_id: FromPath[int], code: FromPath[str]
+    ) -> Response:
+        key = ("gallery_item", current_locale.get(), event_id, code[:20])
+
+        async def build() -> str:
+            event = await scheduling.get_event(event_id)
+            contest = await config.load(event_id)
+            if event["kind"] != "contest" or not contest["gallery"]:
+                raise NotFound(_("没有这件作品"))
+            groups = {g["code"]: g["name"] for g in contest["groups"]}
+            rows = await results.public_results(event_id)
+            shown = gallery_items(rows, groups)
+            index = next((i for i, item in enumerate(shown) if item["code"] == code), None)
+            if index is None:
+                raise NotFound(_("没有这件作品"))
+            return render(
+                "contests/gallery_item.html",
+                event=event,
+                item=shown[index],
+                previous=shown[index - 1] if index > 0 else None,
+                following=shown[index + 1] if index + 1 < len(shown) else None,
+                path=f"/events/{event_id}/gallery/{code}",
             )
 
         return await _html(request, key, build)
