@@ -70,6 +70,16 @@
     window.addEventListener("pageshow", function () { if (save) save.disabled = false; });
   }
 
+  // A double tap on 确认申报回避 sends one request (the domain checks the assignment before
+  // its transaction, so two at once could each hand the entry on).
+  var conflict = document.querySelector("[data-conflict]");
+  if (conflict) {
+    conflict.addEventListener("submit", function () {
+      var button = conflict.querySelector("button[type=submit]");
+      if (button) setTimeout(function () { button.disabled = true; }, 0);
+    });
+  }
+
   // ---- zoom -----------------------------------------------------------------------------
   var link = document.querySelector("[data-zoom]");
   var dialog = document.getElementById("zoom");
