@@ -218,3 +218,26 @@ async def test_a_guardian_is_told_the_entry_arrived(client, make_event):
         & (OutboxMessage.subject_id == created["id"])
     )
     assert rows == [{"kind": "entry_received", "recipient": "13900000001"}]
+
+
+async def test_openapi_covers_every_api_route_including_contests(client, app):
+    schema = (await client.get("/schema/openapi.json")).json()
+    documented = set(schema["paths"])
+    routes = {
+        route.path.replace(":int}", "}").replace(":str}", "}")
+        for route in app.routes
+        if route.path.startswith("/api/v1")
+    }
+    routes = {re.sub(r"\{(\w+):\w+\}", r"{\1}", path) for path in routes}
+    assert routes <= documented, sorted(routes - documented)
+    for path in (
+        "/api/v1/events/{event_id}/contest",
+        "/api/v1/events/{event_id}/entries",
+        "/api/v1/entries/{entry_token}",
+        "/api/v1/judging/queue",
+        "/api/v1/events/{event_id}/results/compute",
+    ):
+        assert path in documented, path
+    upload = schema["paths"]["/api/v1/events/{event_id}/entries"]["post"]["requestBody"]
+    assert "multipart/form-data" in upload["content"]
+    assert not any(p.startswith("/media") for p in documented)
