@@ -132,32 +132,32 @@ async def declare_conflict(entry_id: int, judge: dict, reason: str = "") -> int 
     Returns the new judge's id, or None when no judge of this contest is free for it.
     """
     mine = await _mine(entry_id, judge)
-    contest = await load(await _entry_event(entry_id))
+    entry = await Entry.select(Entry.event, Entry.status).where(Entry.id == entry_id).first()
+    contest = await load(entry["event"])
     if contest["published_at"] is not None:
         raise ResultsPublished(_("结果已发布"))
     reason = (reason or "").strip()[:200]
     async with write_transaction():
-        await Assignment.update(
-            {
-                Assignment.conflict: True,
-                Assignment.conflict_reason: reason,
-                Assignment.active: False,
-                Assignment.scores: None,
-                Assignment.weighted: None,
-                Assignment.scored_at: None,
-            }
-        ).where(Assignment.id == mine["id"])
-        rows = await Assignment.select(Assignment.entry, Assignment.judge, Assignment.active).where(
-            Assignment.contest == contest["id"]
+        # Claim the assignment: of two requests at once only one finds it still active.
+        claimed = (
+            await Assignment.update(
+                {
+                    Assignment.conflict: True,
+                    Assignment.conflict_reason: reason,
+                    Assignment.active: False,
+                    Assignment.scores: None,
+                    Assignment.weighted: None,
+                    Assignment.scored_at: None,
+                }
+            )
+            .where((Assignment.id == mine["id"]) & (Assignment.active == True))  # noqa: E712
+            .returning(Assignment.id)
         )
-        on_entry = {row["judge"] for row in rows if row["entry"] == entry_id}
-        load_of: dict[int, int] = {}
-        for row in rows:
-            load_of.setdefault(row["judge"], 0)
-            if row["active"]:
-                load_of[row["judge"]] += 1
-        free = sorted((n, j) for j, n in load_of.items() if j not in on_entry)
-        chosen = free[0][1] if free else None
+        if not claimed:
+            return None
+        chosen = None
+        if entry["status"] == "submitted":  # a withdrawn or rejected entry needs no new judge
+            chosen = await _replacement(contest["id"], entry_id)
         if chosen is not None:
             await Assignment.insert(
                 Assignment(contest=contest["id"], entry=entry_id, judge=chosen, active=True)
@@ -170,6 +170,29 @@ async def declare_conflict(entry_id: int, judge: dict, reason: str = "") -> int 
             after={"reason": reason, "reassigned_to": chosen},
         )
     return chosen
+
+
+async def _replacement(contest_id: int, entry_id: int) -> int | None:
+    """The least-loaded active judge of this contest not yet on the entry (nor stepped back)."""
+    rows = await Assignment.select(Assignment.entry, Assignment.judge, Assignment.active).where(
+        Assignment.contest == contest_id
+    )
+    on_entry = {row["judge"] for row in rows if row["entry"] == entry_id}
+    judges = {row["judge"] for row in rows}
+    usable = {
+        row["id"]
+        for row in await StaffUser.select(StaffUser.id).where(
+            StaffUser.id.is_in(sorted(judges) or [0])
+            & (StaffUser.role == "judge")
+            & (StaffUser.active == True)  # noqa: E712
+        )
+    }
+    load_of = dict.fromkeys(usable - on_entry, 0)
+    for row in rows:
+        if row["active"] and row["judge"] in load_of:
+            load_of[row["judge"]] += 1
+    free = sorted((n, j) for j, n in load_of.items())
+    return free[0][1] if free else None
 
 
 async def _entry_event(entry_id: int) -> int:

@@ -302,3 +302,46 @@ async def test_gallery_thumbnails_only_with_consent(client, make_event):
     by_code = {item["code"]: item for item in items}
     assert by_code[created[0]["code"]]["thumbnail_url"]
     assert by_code[created[1]["code"]]["thumbnail_url"] is None
+
+
+async def test_a_conflict_of_interest_hands_the_entry_to_a_free_judge(client, make_event):
+    from events.tables import StaffUser
+
+    event, created = await contest_with_entries(client, make_event, n=4)
+    await close(client, make_event, event, judges_per_entry=2)
+    judges = await judge_headers(client, 4)
+    names = [n for n, _ in judges]
+    url = f"/api/v1/events/{event['id']}/judging/assign"
+    dealt = (await client.post(url, json={"judges": names}, headers=make_event.headers)).json()
+    entry = dealt["assignments"][0]
+    on_it = entry["judges"]
+    free = [n for n in names if n not in on_it]
+    # One of the two free judges leaves; the other must be the one who takes the entry.
+    await StaffUser.update({StaffUser.active: False}).where(StaffUser.username == free[0])
+    leaving = dict(judges)[on_it[0]]
+    response = await client.post(
+        f"/api/v1/judging/entries/{entry['entry_id']}/conflict",
+        json={"reason": "是我的学生"},
+        headers=leaving,
+    )
+    assert response.status_code == 200 and response.json()["reassigned"] is True
+    mine = (await client.get("/api/v1/judging/queue", headers=leaving)).json()["items"]
+    assert entry["entry_id"] not in {i["entry_id"] for i in mine}
+    taker = (await client.get("/api/v1/judging/queue", headers=dict(judges)[free[1]])).json()
+    assert entry["entry_id"] in {i["entry_id"] for i in taker["items"]}
+    score = await client.put(
+        f"/api/v1/judging/entries/{entry['entry_id']}/scores",
+        json={"scores": {"idea": 5, "art": 5, "neat": 5}},
+        headers=leaving,
+    )
+    assert score.status_code == 403 and score.json()["code"] == "not_assigned"
+    again = await client.post(
+        f"/api/v1/judging/entries/{entry['entry_id']}/conflict", json={}, headers=leaving
+    )
+    assert again.status_code == 403
+    # Assigning again never gives the entry back to the judge who stepped back.
+    await StaffUser.update({StaffUser.active: True}).where(StaffUser.username == free[0])
+    redealt = (await client.post(url, json={"judges": names}, headers=make_event.headers)).json()
+    judges_of = {a["entry_id"]: a["judges"] for a in redealt["assignments"]}
+    assert on_it[0] not in judges_of[entry["entry_id"]]
+    assert len(judges_of[entry["entry_id"]]) == 2
