@@ -307,7 +307,7 @@ async def test_gallery_thumbnails_only_with_consent(client, make_event):
 async def test_a_conflict_of_interest_hands_the_entry_to_a_free_judge(client, make_event):
     from events.tables import StaffUser
 
-    event, created = await contest_with_entries(client, make_event, n=4)
+    event, _ = await contest_with_entries(client, make_event, n=4)
     await close(client, make_event, event, judges_per_entry=2)
     judges = await judge_headers(client, 4)
     names = [n for n, _ in judges]

@@ -16,8 +16,13 @@ from web.logins import login_user
 
 LANDING = "/manage/"
 # Where each role starts after signing in: organizers on the statistics dashboard, door staff
-# on the scanner's list of today's events.
-HOME = {"organizer": "/manage/stats", "admin": "/manage/stats", "staff": "/checkin", "judge": "/judge"}
+# on the scanner's list of today's events, judges on their contests.
+HOME = {
+    "organizer": "/manage/stats",
+    "admin": "/manage/stats",
+    "staff": "/checkin",
+    "judge": "/judge",
+}
 
 
 def safe_next(target: str | None, role: str | None = None) -> str:
