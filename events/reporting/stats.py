@@ -17,30 +17,63 @@ Projection to the year's end (explained on the dashboard too):
   31 December;
 - never below the actual figure; a past year's projection is its actual.
 Status: `reached` (actual ≥ target), `on_track` (projected ≥ target), `at_risk`.
+
+Contest metrics (drawing contests: events of kind `contest` with a contest configuration, of
+the year by the contest event's start, published events only):
+- `entries.contest` — entries received: every entry of the year's contests that is neither
+  withdrawn (the guardian took it back) nor rejected (moderation refused it). An entry
+  counts from its submission on, whatever happens to it in judging.
+- `selected.contest` — entries selected at the year's contests whose results are published
+  (before publication nothing is selected).
+Entries exist only at contests, so these two are named with the kind `contest` only:
+`entries.all`, `selected.all` (or any other kind) are unknown metrics, refused with 422 like
+any other, so that one figure never has two goals.
+Their projection follows each contest's own window, not the calendar:
+- entries: a contest past its close adds nothing more; a contest not yet open adds nothing
+  (nothing is known of it yet); a contest open now adds its pace so far — entries received
+  per day since it opened (counted as at least one day) — times the days left to its close;
+- selected: a published contest counts what was selected; an unpublished one the contest's
+  rule applied to its (projected) entries per group: floor(share × n + 0.5), or the group's
+  quota where one is set, at most n;
+- never below the actual figure. The queries: one over the year's contests, one over their
+  entries grouped by contest and group (no row-by-row work over the entries).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from events.contests.ranking import quota
 from events.core.db import write_transaction
 from events.core.errors import Invalid
+from events.core.i18n import N_
 from events.core.i18n import gettext as _
 from events.core.kinds import KINDS
 from events.core.timeutil import MAX_YEAR, MIN_YEAR, TZ, now
 from events.tables import Event, Goal
 
-MEASURES = ("sessions", "attendance", "registrations")
+EVENT_MEASURES = ("sessions", "attendance", "registrations")
+CONTEST_MEASURES = ("entries", "selected")
+MEASURES = (*EVENT_MEASURES, *CONTEST_MEASURES)
 MEASURE_LABELS = {
-    "sessions": "举办场次",
-    "attendance": "签到人数",
-    "registrations": "报名人数",
+    "sessions": N_("举办场次"),
+    "attendance": N_("签到人数"),
+    "registrations": N_("报名人数"),
+    "entries": N_("征集作品"),
+    "selected": N_("入选作品"),
 }
 KIND_CHOICES = ("all", *KINDS)
-METRIC = re.compile(r"^(sessions|attendance|registrations)\.([a-z_]+)$")
+# The kinds a measure may be named with: entries exist only at contests.
+MEASURE_KINDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(EVENT_MEASURES, KIND_CHOICES),
+    **dict.fromkeys(CONTEST_MEASURES, ("contest",)),
+}
+METRIC = re.compile(r"^(" + "|".join(MEASURES) + r")\.([a-z_]+)$")
 MAX_TARGET = 10_000_000
+MIN_PACE_DAYS = 1.0  # an open contest's pace: entries per day, over at least one day
 
 
 def check_year(year: Any) -> int:
@@ -52,7 +85,7 @@ def check_year(year: Any) -> int:
 
 def parse_metric(metric: Any) -> tuple[str, str]:
     match = METRIC.match(metric) if isinstance(metric, str) else None
-    if match is None or match.group(2) not in KIND_CHOICES:
+    if match is None or match.group(2) not in MEASURE_KINDS[match.group(1)]:
         message = _("未知的指标：{metric}").format(metric=str(metric)[:64])
         raise Invalid(message, {"metric": message})
     return match.group(1), match.group(2)
@@ -64,8 +97,13 @@ def metric_label(metric: str) -> str:
     return f"{what} · {_(MEASURE_LABELS[measure])}"
 
 
+def measures_for(kind: str) -> list[str]:
+    """The measures a goal may set for `kind` (`all` or an event kind)."""
+    return [measure for measure in MEASURES if kind in MEASURE_KINDS[measure]]
+
+
 def all_metrics() -> list[str]:
-    return [f"{measure}.{kind}" for kind in KIND_CHOICES for measure in MEASURES]
+    return [f"{measure}.{kind}" for kind in KIND_CHOICES for measure in measures_for(kind)]
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -76,6 +114,7 @@ async def figures(year: int, moment: datetime | None = None, **where: Any) -> di
     """Per kind (and "all"): actual sessions, attendance and registrations, plus what the
     projection needs. One grouped query over the year's event rows, whose counters
     (`confirmed`, `checked_in`: people) the workflows keep in step with the registrations;
+    the `contest` row (and so `all`) also has the contest figures (`contest_figures`);
     `where` narrows by `street` and/or `kind`."""
     moment = moment or now()
     start, end = year_bounds(year)
@@ -105,6 +144,7 @@ async def figures(year: int, moment: datetime | None = None, **where: Any) -> di
         "held_confirmed": 0,
         "scheduled_confirmed": 0,
         "registrations": 0,
+        **CONTEST_ZERO,
     }
     result: dict[str, dict] = {kind: dict(zero) for kind in KIND_CHOICES}
     for row in rows:
@@ -112,8 +152,10 @@ async def figures(year: int, moment: datetime | None = None, **where: Any) -> di
         for key in zero:
             if key == "last_scheduled":
                 target[key] = _aware(row[key])
-            else:
+            elif key not in CONTEST_ZERO:
                 target[key] = int(row[key] or 0)
+    if where.get("kind") in (None, "all", "contest"):
+        result["contest"].update(await contest_figures(year, moment, **where))
     total = result["all"]
     for kind, row in result.items():
         if kind == "all":
@@ -127,15 +169,101 @@ async def figures(year: int, moment: datetime | None = None, **where: Any) -> di
     return result
 
 
-def _filters(where: dict[str, Any]) -> tuple[str, list]:
+def _filters(where: dict[str, Any], table: str = "") -> tuple[str, list]:
+    """SQL narrowing the event rows by street and/or kind; `table` qualifies the columns
+    (`"e."`) in a query that joins other tables."""
     sql, args = "", []
     if where.get("street"):
-        sql += " AND street = {}"
+        sql += f" AND {table}street = {{}}"
         args.append(where["street"])
     if where.get("kind") and where["kind"] != "all":
-        sql += " AND kind = {}"
+        sql += f" AND {table}kind = {{}}"
         args.append(where["kind"])
     return sql, args
+
+
+# What `figures` adds to a kind's row for the contest metrics (non-zero for `contest` only).
+CONTEST_ZERO = {
+    "contests": 0,  # contests of the year (with a configuration)
+    "contests_open": 0,  # of them, taking entries now
+    "contests_published": 0,  # of them, with results published
+    "entries": 0,  # received: neither withdrawn nor rejected
+    "selected": 0,  # selected at published contests
+    "entries_projected": 0,
+    "selected_projected": 0,
+}
+
+
+async def contest_figures(year: int, moment: datetime | None = None, **where: Any) -> dict:
+    """The year's contests (by their event's start): entries received and selected, with the
+    projections of the module's docstring. Two queries: the contests, and their entries
+    counted per contest and group; `where` narrows by the event's street and/or kind."""
+    moment = moment or now()
+    start, end = year_bounds(year)
+    extra, args = _filters(where, "e.")
+    scope = "e.status = 'published' AND e.starts_at >= {} AND e.starts_at < {}" + extra
+    contests = await Event.raw(
+        "SELECT c.id, c.submissions_open_at AS opens, c.submissions_close_at AS closes,"
+        " c.published_at, c.selection_share, c.quotas"
+        " FROM contest c JOIN event e ON e.id = c.event WHERE " + scope,
+        start,
+        end,
+        *args,
+    )
+    figures = dict(CONTEST_ZERO)
+    if not contests:
+        return figures
+    counts = await Event.raw(
+        "SELECT en.contest, en.group_code,"
+        " SUM(CASE WHEN en.status IN ('withdrawn', 'rejected') THEN 0 ELSE 1 END) AS received,"
+        " SUM(CASE WHEN en.status = 'selected' AND c.published_at IS NOT NULL"
+        " THEN 1 ELSE 0 END) AS selected"
+        " FROM contest_entry en JOIN contest c ON c.id = en.contest"
+        " JOIN event e ON e.id = c.event WHERE " + scope + " GROUP BY en.contest, en.group_code",
+        start,
+        end,
+        *args,
+    )
+    per_group: dict[int, dict[str, tuple[int, int]]] = {}
+    for row in counts:
+        groups = per_group.setdefault(row["contest"], {})
+        groups[row["group_code"]] = (int(row["received"] or 0), int(row["selected"] or 0))
+    entries_projected = selected_projected = 0.0
+    for contest in contests:
+        groups = per_group.get(contest["id"], {})
+        received = sum(n for n, _k in groups.values())
+        selected = sum(k for _n, k in groups.values())
+        opens, closes = _aware(contest["opens"]), _aware(contest["closes"])
+        published = contest["published_at"] is not None
+        factor = 1.0
+        if opens <= moment < closes:
+            figures["contests_open"] += 1
+            elapsed = max((moment - opens).total_seconds() / 86400, MIN_PACE_DAYS)
+            factor = 1 + (closes - moment).total_seconds() / 86400 / elapsed
+        figures["contests"] += 1
+        figures["entries"] += received
+        figures["selected"] += selected
+        entries_projected += received * factor
+        if published:
+            figures["contests_published"] += 1
+            selected_projected += selected
+            continue
+        quotas = _loaded(contest["quotas"]) or {}
+        share = float(contest["selection_share"])
+        for code, (n, _k) in groups.items():
+            expected = round(n * factor)
+            chosen = quotas[code] if code in quotas else quota(share, expected)
+            selected_projected += min(int(chosen), expected)
+    figures["entries_projected"] = max(figures["entries"], round(entries_projected))
+    figures["selected_projected"] = max(figures["selected"], round(selected_projected))
+    return figures
+
+
+def _loaded(value: Any) -> Any:
+    """A JSON column as a raw query returns it: text on SQLite (and for PostgreSQL's json)."""
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
 
 
 def _aware(value):
@@ -149,6 +277,8 @@ def actual(measure: str, row: dict) -> int:
         "sessions": row["held"],
         "attendance": row["attendance"],
         "registrations": row["registrations"],
+        "entries": row["entries"],
+        "selected": row["selected"],
     }[measure]
 
 
@@ -156,6 +286,8 @@ def project(measure: str, row: dict, year: int, moment: datetime) -> int:
     """Expected year-end figure (see the module's docstring)."""
     start, end = year_bounds(year)
     value = actual(measure, row)
+    if measure in CONTEST_MEASURES:  # by each contest's window, computed by contest_figures
+        return max(value, row[f"{measure}_projected"])
     if moment >= end:
         return value
     scheduled = 0.0

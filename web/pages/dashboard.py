@@ -16,6 +16,7 @@ from litestar.response import Redirect, Stream, Template
 
 from events.core import numbers
 from events.core.errors import Invalid
+from events.core.i18n import N_
 from events.core.i18n import gettext as _
 from events.core.kinds import KINDS, STREETS
 from events.core.timeutil import local, today
@@ -73,6 +74,35 @@ def goal_view(goal: dict) -> dict:
     }
 
 
+CONTEST_NOTES = {
+    "entries": N_("不含撤回和未通过审核的"),
+    "selected": N_("只算已公布结果的比赛"),
+}
+
+
+def contest_tiles(row: dict, goals: list[dict], filtered: bool) -> list[dict]:
+    """The contest section's two figures (entries received, selected) with their projection;
+    against the year's goal where one is set (goals are district-wide: not when filtered)."""
+    by_metric = {goal["metric"]: goal for goal in goals}
+    tiles = []
+    for measure in stats.CONTEST_MEASURES:
+        metric = f"{measure}.contest"
+        tile = {
+            "metric": metric,
+            "id": "c-" + measure,
+            "label": _(stats.MEASURE_LABELS[measure]),
+            "note": _(CONTEST_NOTES[measure]),
+            "actual": row[measure],
+            "projected": row[f"{measure}_projected"],
+            "goal": None,
+        }
+        goal = by_metric.get(metric)
+        if goal and not filtered:
+            tile["goal"] = goal_view(goal)
+        tiles.append(tile)
+    return tiles
+
+
 def kind_rows(per_kind: dict[str, dict]) -> list[dict]:
     """Per kind with anything held or scheduled: figures and the two rates."""
     rows = []
@@ -121,9 +151,11 @@ class DashboardController(Controller):
         kind = kind if kind in KINDS else None
         street = (street or "").strip() or None
         where = {"street": street, "kind": kind}
-        goals = [goal_view(goal) for goal in (await stats.get_goals(year))["goals"]]
+        raw_goals = (await stats.get_goals(year))["goals"]
+        goals = [goal_view(goal) for goal in raw_goals]
         per_kind = await stats.figures(year, **where)
         total = per_kind["all"]
+        contest = per_kind["contest"]
         monthly = await stats.monthly(year, **where)
         shown_kinds = [kind] if kind else list(KINDS)
         streets = list(STREETS)
@@ -145,6 +177,10 @@ class DashboardController(Controller):
             total=total,
             total_rates=rates_text(total),
             kind_rows=kind_rows(per_kind),
+            contest=contest,
+            contest_tiles=contest_tiles(contest, raw_goals, bool(kind or street)),
+            show_contests=bool(contest["contests"])
+            or any(goal["measure"] in stats.CONTEST_MEASURES for goal in raw_goals),
             sessions_chart=charts.month_bars(
                 monthly, "sessions", _("{year} 年每月举办场次").format(year=year), _("场")
             ),
@@ -336,7 +372,7 @@ async def _goal_form(
     groups = []
     for kind in stats.KIND_CHOICES:
         fields = []
-        for measure in stats.MEASURES:
+        for measure in stats.measures_for(kind):
             metric = f"{measure}.{kind}"
             fields.append(
                 {
