@@ -81,6 +81,7 @@ ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "export": (N_("导出"), ("export.",)),
     "goals": (N_("年度目标"), ("goals.",)),
     "retention": (N_("数据保留"), ("settings.", "retention.")),
+    "contest": (N_("比赛"), ("contest.", "entry.")),
     "demo": (N_("演示数据"), ("demo.",)),
 }
 PAGE_SIZE = 50

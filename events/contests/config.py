@@ -240,15 +240,18 @@ def shape(row: dict) -> dict[str, Any]:
         "gallery": row["gallery"],
         "retention_days": row["retention_days"],
         "issuer": row["issuer"],
-        "awards": row["awards"] or default_awards(),
+        # What the organizer set ([] when nothing: then the default tiers below apply), so
+        # that a client may PUT back what it GOT without turning the defaults into counts.
+        "awards": row["awards"] or [],
+        "default_awards": default_awards(),
         "results_published": row["published_at"] is not None,
         "published_at": iso(row["published_at"]),
     }
 
 
 def default_awards() -> list[dict]:
-    """When none are set: of each group's selected, the first 10 % 一等奖, the next 20 % 二等奖,
-    the next 30 % 三等奖 and the rest 优秀奖 (shown as shares; counts come per group)."""
+    """When none are set: of each group's selected, 10 % 一等奖 (at least one), the next 20 %
+    二等奖, the next 30 % 三等奖 and the rest 优秀奖 (shares; counts come per group)."""
     return [
         {"name": DEFAULT_AWARDS[0], "share": 0.1},
         {"name": DEFAULT_AWARDS[1], "share": 0.2},

@@ -55,8 +55,10 @@ async def _ranking(contest: dict) -> dict[str, list[Ranked]]:
     return ranked
 
 
-async def compute(event_id: int) -> dict[str, Any]:
-    """The contract's response of `results/compute`, with the judges' names added per score."""
+async def compute(event_id: int, record: bool = False) -> dict[str, Any]:
+    """The contract's response of `results/compute`, with the judges' names added per score.
+
+    Reading only, unless `record` (the API's compute) notes when it was last computed."""
     await contest_event(event_id)
     contest = await load(event_id)
     ranked = await _ranking(contest)
@@ -70,8 +72,9 @@ async def compute(event_id: int) -> dict[str, Any]:
     assigned = await Assignment.count().where(
         (Assignment.contest == contest["id"]) & (Assignment.active == True)  # noqa: E712
     )
-    async with write_transaction():
-        await Contest.update({Contest.computed_at: now()}).where(Contest.id == contest["id"])
+    if record:
+        async with write_transaction():
+            await Contest.update({Contest.computed_at: now()}).where(Contest.id == contest["id"])
     by_name = {g["code"]: g["name"] for g in contest["groups"]}
     groups = []
     for code, items in ranked.items():
@@ -147,8 +150,10 @@ def tiers(contest: dict, selected: int) -> list[str]:
     awards = contest["awards"] or []
     if not awards:
         names, out, given = [], [], 0
-        for tier in default_awards()[:-1]:
+        for index, tier in enumerate(default_awards()[:-1]):
             count = math.floor(tier["share"] * selected + 0.5)
+            if index == 0 and selected:
+                count = max(count, 1)  # a group with anything selected has a first prize
             count = min(count, selected - given)
             out += [tier["name"]] * count
             given += count

@@ -322,7 +322,7 @@ async def test_home_pages_keep_the_filters(client, db, monkeypatch):
         ("organizer", None, "/manage/stats"),
         ("admin", "", "/manage/stats"),
         ("staff", None, "/checkin"),
-        ("judge", None, "/manage/"),
+        ("judge", None, "/judge"),
         ("organizer", "/manage/users", "/manage/users"),
         ("staff", "//evil.example/x", "/checkin"),
     ],

@@ -119,7 +119,7 @@ class JudgingController(Controller):
         status_code=200,
     )
     async def compute(self, event_id: FromPath[int]) -> dict:
-        return await results.compute(event_id)
+        return await results.compute(event_id, record=True)
 
     @post(
         "/events/{event_id:int}/entries/{entry_id:int}/move",

@@ -39,6 +39,14 @@ ACTION_LABELS: dict[str, str] = {
     "settings.retention": N_("修改数据保留期限"),
     "retention.anonymise": N_("匿名化过期报名"),
     "demo.load": N_("载入演示数据"),
+    "contest.configure": N_("设置比赛"),
+    "contest.assign": N_("分配评委"),
+    "contest.conflict": N_("评委申报回避"),
+    "contest.move": N_("人工调整入选"),
+    "contest.publish": N_("发布评选结果"),
+    "entry.reject": N_("作品审核不通过"),
+    "entry.restore": N_("恢复作品"),
+    "retention.contest_entries": N_("删除过期参赛作品"),
 }
 # The log page's filter and page size (the queries: `events.accounts.audit.log_page`).
 ACTION_GROUPS = audit.ACTION_GROUPS
@@ -77,6 +85,7 @@ OBJECT_TYPES: dict[str, str] = {
     "goals": N_("年度目标"),
     "setting": N_("设置"),
     "demo": N_("演示数据"),
+    "contest_entry": N_("参赛作品"),
 }
 OBJECT_LINKS = {
     "event": "/manage/events/{id}",
