@@ -16,6 +16,7 @@ from events.accounts import audit
 from events.contests.tables import Contest
 from events.core.db import write_transaction
 from events.core.errors import Conflict, Invalid, NotFound
+from events.core.i18n import N_
 from events.core.i18n import gettext as _
 from events.core.timeutil import aware, in_years, iso, now, parse_local
 from events.tables import Event
@@ -30,15 +31,26 @@ class ResultsPublished(Conflict):
     code = "results_published"
 
 
+GRADE_NAMES = (
+    N_("小学一年级"),
+    N_("小学二年级"),
+    N_("小学三年级"),
+    N_("小学四年级"),
+    N_("小学五年级"),
+    N_("小学六年级"),
+    N_("初一"),
+    N_("初二"),
+    N_("初三"),
+    N_("高一"),
+    N_("高二"),
+    N_("高三"),
+)
+
+
 def grade_name(grade: int) -> str:
     """1 → 小学一年级 … 6 → 小学六年级, 7 → 初一 … 9 → 初三, 10 → 高一 … 12 → 高三."""
-    numbers = "一二三四五六"
-    if 1 <= grade <= 6:
-        return _("小学{n}年级").format(n=numbers[grade - 1])
-    if 7 <= grade <= 9:
-        return _("初{n}").format(n=numbers[grade - 7])
-    if 10 <= grade <= 12:
-        return _("高{n}").format(n=numbers[grade - 10])
+    if MIN_GRADE <= grade <= MAX_GRADE:
+        return _(GRADE_NAMES[grade - 1])
     return str(grade)
 
 
