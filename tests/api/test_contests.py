@@ -17,6 +17,7 @@ from tests.contests.helpers import (
     photo,
     submit,
 )
+from tests.contests.test_images import decompression_bomb, oversized_text_chunk
 
 
 async def test_configuration_is_404_until_set_then_reads_back(client, make_event):
@@ -182,6 +183,8 @@ async def test_bad_uploads_are_refused_and_nothing_stored_is_touched(client, mak
         "too small": ({}, small),
         "truncated": ({}, truncated),
         "svg": ({}, svg),
+        "decompression bomb": ({}, decompression_bomb()),
+        "png with an oversized text chunk": ({}, oversized_text_chunk(itxt=False)),
         "no consent": ({"consent": "false"}, None),
         "consent missing": ({"consent": None}, None),
         "grade in no group": ({"grade": "9"}, None),
