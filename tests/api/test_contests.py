@@ -244,3 +244,22 @@ async def test_openapi_covers_every_api_route_including_contests(client, app):
     upload = schema["paths"]["/api/v1/events/{event_id}/entries"]["post"]["requestBody"]
     assert "multipart/form-data" in upload["content"]
     assert not any(p.startswith("/media") for p in documented)
+
+
+async def test_a_picture_submitted_again_is_flagged_even_resaved_and_resized(client, make_event):
+    event = await make_contest(client, make_event)
+    first = (await submit(client, event["id"], 1, image=photo(7, size=(2000, 1500)))).json()
+    original = Image.open(io.BytesIO(photo(7, size=(2000, 1500))))
+    smaller = io.BytesIO()
+    original.resize((1000, 750)).save(smaller, "JPEG", quality=60)
+    again = (await submit(client, event["id"], 2, image=smaller.getvalue())).json()
+    other = (await submit(client, event["id"], 3, image=photo(8, size=(2000, 1500)))).json()
+    listed = await client.get(f"/api/v1/events/{event['id']}/entries", headers=make_event.headers)
+    assert listed.status_code == 200
+    by_id = {item["id"]: item for item in listed.json()["items"]}
+    assert by_id[first["id"]]["duplicate_of"] is None
+    assert by_id[again["id"]]["duplicate_of"] == first["id"]
+    assert by_id[other["id"]]["duplicate_of"] is None
+    assert by_id[first["id"]]["guardian_phone"] == "139****0001"
+    assert by_id[first["id"]]["child_name"] == "王小明1"
+    assert (await client.get(f"/api/v1/events/{event['id']}/entries")).status_code == 401
