@@ -23,7 +23,8 @@ from events.tables import Event
 
 MIN_GRADE, MAX_GRADE = 1, 12
 CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-DEFAULT_AWARDS = ("一等奖", "二等奖", "三等奖", "优秀奖")
+# Stored in Chinese (certificates are Chinese documents); pages translate them with _().
+DEFAULT_AWARDS = (N_("一等奖"), N_("二等奖"), N_("三等奖"), N_("优秀奖"))
 MAX_GROUPS, MAX_CRITERIA = 12, 12
 
 

@@ -16,7 +16,7 @@ VERSION = "2026-12-v1"
 
 def notice(retention_days: int, organizer: str) -> list[tuple[str, str]]:
     """The notice as (heading, paragraph) pairs."""
-    organizer = organizer or _("主办单位")
+    organizer = organizer or _("本次比赛的主办单位")
     return [
         (
             _("我们收集什么"),
