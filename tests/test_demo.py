@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import Counter
 from datetime import datetime, timedelta
 
 from events.accounts import accounts
+from events.contests.tables import Assignment, Contest, Entry
 from events.core.errors import Invalid
 from events.core.kinds import KINDS, ORGANIZER_UNITS, STREETS
 from events.core.phones import MOBILE
 from events.core.timeutil import TZ, local, now
+from events.demo import contest as demo_contest
 from events.demo import demo
 from events.demo import registrations as demo_registrations
 from events.registration.form import clean_registration
@@ -47,28 +50,35 @@ async def test_loading_twice_adds_nothing_the_second_time(db):
     upcoming_2027 = [r for r in demo.plan(2027) if r["starts_at"] < AT + timedelta(days=60)]
     assert upcoming_2027, "the start of next year's programme is loaded too"
     assert first.events == len(demo.plan(2026)) + len(upcoming_2027)
-    assert first.users == 4
+    assert first.users == len(demo.DEMO_USERS) == 8
+    assert first.entries == await Entry.count() == demo_contest.ENTRIES
     assert await Event.count() == first.events
+    before = await _contest_state()
+    audits = await AuditLog.count()
     second = await demo.load(at=AT)
-    assert (second.events, second.users) == (0, 0)
+    assert (second.events, second.users, second.entries) == (0, 0, 0)
     assert await Event.count() == first.events
-    assert await StaffUser.count() == 4
+    assert await StaffUser.count() == len(demo.DEMO_USERS)
     assert await AuditLog.count().where(AuditLog.action == "demo.load") == 1
+    assert await AuditLog.count() == audits  # nothing was configured, judged or published again
+    assert await _contest_state() == before
+    assert await OutboxMessage.count() == 0  # demo data sends nobody a message
     assert first.registrations == await Registration.count() > 5000
     assert second.registrations == 0
 
 
 async def test_load_without_arguments_uses_this_year(db):
-    summary = await demo.load()
+    summary = await demo.load(contest=False)
     assert summary.year == local(now()).year
     assert summary.events >= 120
     assert "演示数据：新增" in summary.describe()
-    again = await demo.load()
+    again = await demo.load(contest=False)
     assert (again.events, again.users) == (0, 0)
+    assert await Entry.count() == 0  # contest=False leaves the contest out
 
 
 async def test_the_year_holds_every_programme(db):
-    await demo.load(at=AT)
+    await demo.load(at=AT, contest=False)
     rows = [row for row in await _events() if local(row["starts_at"]).year == 2026]
     kinds = Counter(row["kind"] for row in rows)
     assert set(kinds) == set(KINDS)
@@ -103,7 +113,7 @@ async def test_the_year_holds_every_programme(db):
 
 
 async def test_every_event_is_valid(db):
-    await demo.load(at=AT)
+    await demo.load(at=AT, contest=False)
     rows = await _events()
     assert rows
     for row in rows:
@@ -138,7 +148,7 @@ async def test_every_event_is_valid(db):
 
 
 async def test_past_and_upcoming_events(db):
-    await demo.load(at=AT)
+    await demo.load(at=AT, contest=False)
     rows = await _events()
     published = [row for row in rows if row["status"] == "published"]
     assert sum(row["ends_at"] < AT for row in published) >= 50
@@ -151,7 +161,7 @@ async def test_past_and_upcoming_events(db):
 
 
 async def test_demo_users_can_log_in(db):
-    await demo.load(at=AT)
+    await demo.load(at=AT, contest=False)
     for username, role, _ in demo.DEMO_USERS:
         user = await accounts.authenticate(username, demo.DEMO_PASSWORD)
         assert user is not None, username
@@ -163,18 +173,18 @@ async def test_demo_users_can_log_in(db):
 
 async def test_an_existing_account_is_left_alone(db):
     await accounts.create_user("admin", "admin", "my-own-password")
-    summary = await demo.load(at=AT)
-    assert summary.users == 3
+    summary = await demo.load(at=AT, contest=False)
+    assert summary.users == len(demo.DEMO_USERS) - 1
     assert await accounts.authenticate("admin", demo.DEMO_PASSWORD) is None
     assert await accounts.authenticate("admin", "my-own-password") is not None
     assert await accounts.authenticate("judge", demo.DEMO_PASSWORD) is not None
 
 
 def test_summary_and_login_banner():
-    text = demo.Summary(events=120, users=4, year=2026, registrations=8000).describe()
+    text = demo.Summary(events=120, users=4, year=2026, registrations=8000, entries=300).describe()
     assert text == (
-        "演示数据：新增 120 场活动、8000 条报名、4 个账号 "
-        "(demo data: 120 events, 8000 registrations, 4 accounts added)"
+        "演示数据：新增 120 场活动、8000 条报名、300 件参赛作品、4 个账号 "
+        "(demo data: 120 events, 8000 registrations, 300 contest entries, 4 accounts added)"
     )
     banner = demo.login_banner()
     assert "/login" in banner
@@ -192,7 +202,7 @@ async def _registrations() -> dict[int, list[dict]]:
 
 
 async def test_counters_equal_the_registrations(db):
-    await demo.load(at=AT)
+    await demo.load(at=AT, contest=False)
     by_event = await _registrations()
     for event in await _events():
         rows = by_event.get(event["id"], [])
@@ -213,7 +223,7 @@ async def test_counters_equal_the_registrations(db):
 
 
 async def test_past_events_are_mostly_booked_and_popular_ones_have_a_waitlist(db):
-    await demo.load(at=datetime(2026, 12, 10, 15, 30, tzinfo=TZ))
+    await demo.load(at=datetime(2026, 12, 10, 15, 30, tzinfo=TZ), contest=False)
     events = [e for e in await _events() if e["status"] == "published"]
     past = [e for e in events if e["ends_at"] < AT]
     assert len(past) >= 50
@@ -235,7 +245,7 @@ async def test_past_events_are_mostly_booked_and_popular_ones_have_a_waitlist(db
 
 
 async def test_registrations_look_real_and_pass_the_form(db):
-    await demo.load(at=AT)
+    await demo.load(at=AT, contest=False)
     events = {e["id"]: e for e in await _events()}
     by_event = await _registrations()
     for event_id, rows in by_event.items():
@@ -278,12 +288,183 @@ def test_the_pool_of_residents_is_deterministic():
 
 
 async def test_registrations_are_added_only_to_events_without_them(db):
-    first = await demo.load(at=AT)
+    first = await demo.load(at=AT, contest=False)
     count = await Registration.count()
     event = await Event.select().where(Event.registration_seq > 0).first()
     await Registration.delete().where(Registration.event == event["id"])
     await Event.update({Event.registration_seq: 0}).where(Event.id == event["id"])
-    again = await demo.load(at=AT)
+    again = await demo.load(at=AT, contest=False)
     assert again.events == 0 and 0 < again.registrations < first.registrations
     assert await Registration.count() == count - event["registration_seq"] + again.registrations
-    assert (await demo.load(at=AT)).registrations == 0
+    assert (await demo.load(at=AT, contest=False)).registrations == 0
+
+
+# ---- the drawing contest -----------------------------------------------------------------------
+
+CONTEST_TITLE = demo.content.CONTEST_WINDOW[0]
+
+
+async def _contest_event() -> dict:
+    return await Event.select().where(Event.title == CONTEST_TITLE).first()
+
+
+async def _contest_state() -> tuple:
+    """Everything the demo's contest holds, to compare before and after another load."""
+    contest = await Contest.select().first()
+    entries = await Entry.select().order_by(Entry.id)
+    assignments = await Assignment.select().order_by(Assignment.id)
+    return contest, entries, assignments
+
+
+async def test_the_contest_is_judged_in_may_and_published_by_the_end_of_november(client, db):
+    from events.contests import ranking
+    from events.contests.storage import storage
+
+    # 12 May: judging under way, results not out.
+    judging = datetime(2026, 5, 12, 12, 0, tzinfo=TZ)
+    await demo.load(at=judging)
+    assert (await Contest.select().first())["published_at"] is None
+    rows = await Assignment.select()
+    scored = [row for row in rows if row["scored_at"] is not None]
+    assert 0 < len(scored) < len(rows)
+    assert all(row["scored_at"] <= judging for row in scored)
+    statuses = {row["status"] for row in await Entry.select(Entry.status)}
+    assert statuses == {"submitted", "withdrawn", "rejected"}
+    # Later, the demo completes what is due by then: every score, then the results.
+    later = await demo.load(at=AT)
+    assert later.entries == 0  # (events of the next year are added: a later moment)
+    event = await _contest_event()
+    contest = await Contest.select().where(Contest.event == event["id"]).output(load_json=True)
+    contest = contest[0]
+    when = demo_contest.timeline(event)
+    assert (contest["submissions_open_at"], contest["submissions_close_at"]) == (
+        event["starts_at"],
+        event["ends_at"],
+    )  # the window is the event's, put back after the workflows' steps
+    assert [g["name"] for g in contest["groups"]] == [
+        "小学低年级组",
+        "小学高年级组",
+        "初中组",
+        "高中组",
+    ]
+    assert [(g["min_grade"], g["max_grade"]) for g in contest["groups"]] == [
+        (1, 3),
+        (4, 6),
+        (7, 9),
+        (10, 12),
+    ]
+    assert len(contest["criteria"]) >= 3 and contest["judges_per_entry"] == 3
+    assert contest["selection_share"] == 0.2 and contest["published_at"] == when.published
+    entries = await Entry.select().where(Entry.event == event["id"]).order_by(Entry.id)
+    assert len(entries) == demo_contest.ENTRIES
+    statuses = Counter(entry["status"] for entry in entries)
+    assert statuses["withdrawn"] == demo_contest.WITHDRAWN
+    assert statuses["rejected"] == len(demo_contest.REJECTIONS) + demo_contest.DUPLICATES
+    assert set(statuses) == {"selected", "not_selected", "withdrawn", "rejected"}
+    # The copies were flagged as the earlier entry's picture and rejected, saying which.
+    copies = [entry for entry in entries if entry["duplicate_of"]]
+    assert len(copies) == demo_contest.DUPLICATES
+    codes = {entry["id"]: entry["code"] for entry in entries}
+    for copy in copies:
+        assert copy["status"] == "rejected" and copy["duplicate_of"] < copy["id"]
+        assert codes[copy["duplicate_of"]] in copy["reject_reason"]
+    # Plausible people, fake phones, schools of the district, times in the window.
+    schools = set(demo_contest.PRIMARY_SCHOOLS + demo_contest.MIDDLE_SCHOOLS)
+    schools |= set(demo_contest.HIGH_SCHOOLS)
+    for entry in entries:
+        assert re.fullmatch("[\u4e00-\u9fff]{2,4}", entry["child_name"])
+        assert re.fullmatch("[\u4e00-\u9fff]{2,4}", entry["guardian_name"])
+        assert re.fullmatch(r"139\d{8}", entry["guardian_phone"])
+        assert entry["school"] in schools and 1 <= entry["grade"] <= 12
+        assert when.opens <= entry["submitted_at"] < when.closes
+        assert entry["image_key"] and entry["thumbnail_key"] and entry["phash"]
+    assert len({entry["guardian_phone"] for entry in entries}) == len(entries)
+    consent = sum(entry["gallery_consent"] for entry in entries) / len(entries)
+    assert 0.5 < consent < 0.9
+    submitted = [entry["submitted_at"] for entry in entries]
+    assert submitted == sorted(submitted)  # codes follow the submission order
+    # Every entry in the ranking was scored by three distinct judges, loads balanced.
+    ranked = [entry for entry in entries if entry["status"] in ("selected", "not_selected")]
+    assignments = await Assignment.select().where(Assignment.active == True)  # noqa: E712
+    per_entry = Counter(row["entry"] for row in assignments)
+    assert {per_entry[entry["id"]] for entry in ranked} == {3}
+    assert all(row["scored_at"] and when.assigned <= row["scored_at"] for row in assignments)
+    assert all(row["scored_at"] <= when.judged for row in assignments)
+    loads = Counter(row["judge"] for row in assignments)
+    assert len(loads) == len(demo_contest.JUDGES) and max(loads.values()) - min(loads.values()) <= 1
+    # Judges differ in severity: the harsh one's mean is below the lenient one's.
+    names = {row["id"]: row["username"] for row in await StaffUser.select()}
+    means = {}
+    for judge in loads:
+        given = [row["weighted"] for row in assignments if row["judge"] == judge]
+        means[names[judge]] = sum(given) / len(given)
+    assert means["judge2"] + 1.5 < means["judge3"]
+    # The demo judge's own page has their share of the entries, every one scored.
+    from events.contests import judging as contest_judging
+
+    judge = await StaffUser.select().where(StaffUser.username == "judge").first()
+    queue = await contest_judging.queue(judge, event["id"])
+    assert len(queue) == loads[judge["id"]]
+    assert queue and all(item["scores"] for item in queue)
+    # The selection follows the rule per group; awards and certificate codes are given.
+    for group in contest["groups"]:
+        members = [entry for entry in ranked if entry["group_code"] == group["code"]]
+        chosen = [entry for entry in members if entry["status"] == "selected"]
+        assert len(chosen) == ranking.quota(0.2, len(members)), group["name"]
+        assert all(entry["award"] and entry["certificate_code"] for entry in chosen)
+    assert await OutboxMessage.count() == 0  # the guardians are not told: demo data
+    # A stored picture is served through /media/, cleaned (no EXIF), and really a JPEG.
+    sample = next(entry for entry in ranked if entry["status"] == "selected")
+    assert await storage().exists(sample["image_key"])
+    response = await client.get(f"/media/{sample['thumbnail_key']}")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(response.content))
+    assert picture.format == "JPEG" and max(picture.size) <= 480 and not picture.getexif()
+    # The public results list the selected works.
+    results = await client.get(f"/api/v1/events/{event['id']}/results")
+    assert results.status_code == 200, results.text
+    assert len(results.json()["items"]) == statuses["selected"]
+
+
+async def test_while_submissions_are_open_the_contest_has_entries_and_no_results(db):
+    at = datetime(2026, 4, 10, 20, 0, tzinfo=TZ)
+    summary = await demo.load(at=at)
+    event = await _contest_event()
+    contest = await Contest.select().where(Contest.event == event["id"]).first()
+    entries = await Entry.select().where(Entry.event == event["id"])
+    assert 30 < len(entries) == summary.entries < demo_contest.ENTRIES
+    assert all(entry["submitted_at"] <= at for entry in entries)
+    assert {entry["status"] for entry in entries} <= {"submitted", "withdrawn"}
+    assert contest["published_at"] is None and await Assignment.count() == 0
+    # the window is the demo's, open at `at`, whatever the clock says
+    assert contest["submissions_open_at"] <= at < contest["submissions_close_at"]
+    assert await OutboxMessage.count() == 0
+    again = await demo.load(at=at)
+    assert again.entries == 0 and await Entry.count() == len(entries)
+
+
+async def test_before_the_window_opens_only_the_configuration_is_set(db):
+    await demo.load(at=datetime(2026, 3, 1, 10, 0, tzinfo=TZ))
+    assert await Contest.count() == 1
+    assert await Entry.count() == 0 and await Assignment.count() == 0
+
+
+def test_the_planned_entries_are_deterministic():
+    when = demo_contest.timeline(
+        {
+            "starts_at": datetime(2026, 3, 16, 9, tzinfo=TZ),
+            "ends_at": datetime(2026, 4, 30, 17, tzinfo=TZ),
+        }
+    )
+    planned = demo_contest.plan(2026, when)
+    assert planned == demo_contest.plan(2026, when) != demo_contest.plan(2027, when)
+    assert len(planned) == demo_contest.ENTRIES
+    titles = Counter(entry.fields["title"] for entry in planned)
+    assert "崇尚科学 拒绝邪教" in titles and "我心中的科学家" in titles
+    grades = Counter(int(entry.fields["grade"]) for entry in planned)
+    assert set(grades) == set(range(1, 13)) and grades[3] > grades[11]
+    first, second = planned[0], planned[1]
+    assert demo_contest.photo(first, planned) == demo_contest.photo(first, planned)
+    assert demo_contest.photo(first, planned) != demo_contest.photo(second, planned)

@@ -18,6 +18,7 @@ from events.accounts.accounts import ROLES, hash_password
 from events.core.db import write_transaction
 from events.core.timeutil import TZ, aware, now
 from events.demo import content
+from events.demo import contest as demo_contest
 from events.demo import goals as demo_goals
 from events.demo import registrations as demo_registrations
 from events.tables import Event, Goal, StaffUser
@@ -29,6 +30,11 @@ DEMO_USERS: list[tuple[str, str, str]] = [
     ("organizer", "organizer", "演示活动组织者"),
     ("staff", "staff", "演示现场工作人员"),
     ("judge", "judge", "演示评委"),
+    # more judges for the demo contest (events.demo.contest), each with their own severity
+    ("judge2", "judge", "演示评委·美术教研员"),
+    ("judge3", "judge", "演示评委·少儿画家"),
+    ("judge4", "judge", "演示评委·科普专家"),
+    ("judge5", "judge", "演示评委·中学美术教师"),
 ]
 CHUNK = 100  # rows per INSERT: 100 x 22 columns stays far below SQLite's variable limit
 CANCELLED = 3
@@ -52,13 +58,14 @@ class Summary:
     users: int = 0
     year: int = 0
     registrations: int = 0
+    entries: int = 0  # contest entries
 
     def describe(self) -> str:
         return (
             f"演示数据：新增 {self.events} 场活动、{self.registrations} 条报名、"
-            f"{self.users} 个账号 "
+            f"{self.entries} 件参赛作品、{self.users} 个账号 "
             f"(demo data: {self.events} events, {self.registrations} registrations,"
-            f" {self.users} accounts added)"
+            f" {self.entries} contest entries, {self.users} accounts added)"
         )
 
 
@@ -345,8 +352,10 @@ async def _missing_users() -> list[tuple[str, str, str]]:
     return [user for user in DEMO_USERS if user[0] not in existing]
 
 
-async def load(at: datetime | None = None) -> Summary:
-    """Add the demo year (the year of `at`, by default now, in Asia/Shanghai) and accounts."""
+async def load(at: datetime | None = None, contest: bool = True) -> Summary:
+    """Add the demo year (the year of `at`, by default now, in Asia/Shanghai) and accounts;
+    `contest=False` leaves out the drawing contest's entries, judging and results (a few
+    seconds of drawing and storing pictures that tests of other areas do without)."""
     at = aware(at) if at else now()
     year = at.astimezone(TZ).year
     # The year, plus what is already scheduled for the start of the next one, so that the
@@ -394,8 +403,17 @@ async def load(at: datetime | None = None) -> Summary:
             await audit.record(
                 None, "demo.load", "demo", None, after={**after, "registrations": added}
             )
+    # The drawing contest: entries, judging and results as they stand at `at` (its own
+    # workflows, each with its own transaction).
+    contest = await demo_contest.load(events, at, year) if contest else demo_contest.Added()
     # The bureau's targets for the demo year, unless goals were already set (an organizer's
     # edits survive another `events demo`).
     if not await Goal.exists().where(Goal.year == year):
         await demo_goals.load_goals(year)
-    return Summary(events=len(new), users=len(users), year=year, registrations=added)
+    return Summary(
+        events=len(new),
+        users=len(users),
+        year=year,
+        registrations=added,
+        entries=contest.entries,
+    )
