@@ -118,8 +118,9 @@ def rank(
                 judges=len(given),
                 raw=_rounded(raw),
                 score=_rounded(score),
+                # Disagreement needs two judges at least; with one there is none to measure.
                 spread=_rounded(max(v for _, v in given) - min(v for _, v in given))
-                if given
+                if len(given) > 1
                 else None,
                 per_judge=[
                     {"judge": j, "weighted": _rounded(v), "z": _rounded(z_of[(j, person.entry_id)])}
