@@ -16,6 +16,8 @@ DEMO_TARGETS: list[tuple[str, int]] = [
     ("sessions.study_trip", 3),
     ("sessions.training", 5),
     ("sessions.contest", 2),
+    ("entries.contest", 350),
+    ("selected.contest", 60),
     ("attendance.matching", 2500),
     ("attendance.all", 9000),
     ("registrations.all", 10000),
