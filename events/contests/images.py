@@ -35,7 +35,9 @@ MIN_SHORT_SIDE = 600  # pixels on the shorter side (the contract)
 MAX_PIXELS = 50_000_000  # the contract: at most 50 million pixels
 
 IMAGE_SIDE = 2400  # longest side of the stored copy
-SCREEN_SIDE = 1280  # the judges' page
+SCREEN_SIDE = (
+    1280  # the judges' page: at most this, by a whole factor (see _shrink_by_whole_factor)
+)
 THUMBNAIL_SIDE = 480  # the contract: "a small JPEG of at most 480 px"
 # libjpeg can decode at 1/2, 1/4 or 1/8 scale; the largest that keeps the longest side at
 # least this long is used (a 4000 x 3000 photo decodes as 2000 x 1500).
@@ -173,7 +175,7 @@ def _process(data: bytes) -> Processed:
         picture = _oriented(opened)
     picture = _fit(_flattened(picture), IMAGE_SIDE)
     picture = _srgb(picture, icc)
-    screen = _fit(picture, SCREEN_SIDE)
+    screen = _shrink_by_whole_factor(picture, SCREEN_SIDE)
     thumbnail = _fit(screen, THUMBNAIL_SIDE)
     return Processed(
         image=_jpeg(picture, "image"),
@@ -229,6 +231,18 @@ def _fit(image: Image.Image, side: int) -> Image.Image:
     ratio = side / max(width, height)
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
     return image.resize(size, FILTER, reducing_gap=REDUCING_GAP)
+
+
+def _shrink_by_whole_factor(image: Image.Image, side: int) -> Image.Image:
+    """The picture shrunk by the smallest whole factor that brings its longest side to at most
+    `side` (a box filter over n × n pixels: `Image.reduce`, a few ms where a filtered resize of a
+    2000 px picture takes ~20). A 2000 × 1500 picture gives 1000 × 750 for the judges' screen;
+    the stored copy is there for zooming in."""
+    longest = max(image.size)
+    if longest <= side:
+        return image
+    factor = -(-longest // side)  # ceil
+    return image.reduce(factor)
 
 
 def _srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
