@@ -1,48 +1,18 @@
 """The contract's judging and results endpoints, with every error code, on both databases."""
 
 import statistics
-from datetime import timedelta
 
 import pypdfium2
 import zxingcpp
 
-from events.core.timeutil import iso, now
 from events.tables import OutboxMessage
 from tests.conftest import make_user
-from tests.contests.helpers import CRITERIA, PERSONAL, contest_body, make_contest, photo, submit
+from tests.contests.helpers import CRITERIA, PERSONAL, contest_body
+from tests.contests.judged import close, judges, with_entries
 
-
-async def close(client, make_event, event, **change):
-    body = contest_body(submissions_close_at=iso(now() - timedelta(seconds=1)), **change)
-    response = await client.put(
-        f"/api/v1/events/{event['id']}/contest", json=body, headers=make_event.headers
-    )
-    assert response.status_code == 200, response.text
-
-
-async def judge_headers(client, n):
-    """n judges: [(username, headers)]."""
-    out = []
-    for i in range(n):
-        user = await make_user("judge")
-        response = await client.post(
-            "/api/v1/auth/login", json={"username": user["username"], "password": "password-123"}
-        )
-        out.append((user["username"], {"Authorization": f"Bearer {response.json()['token']}"}))
-    return out
-
-
-async def contest_with_entries(client, make_event, n=10, **change):
-    event = await make_contest(client, make_event, **change)
-    created = []
-    for i in range(1, n + 1):
-        grade = "2" if i % 2 else "5"
-        response = await submit(
-            client, event["id"], i, image=photo(i, size=(900, 700)), grade=grade
-        )
-        assert response.status_code == 201, response.text
-        created.append(response.json())
-    return event, created
+# The shared steps (tests/contests/judged.py), under the names these tests use.
+judge_headers = judges
+contest_with_entries = with_entries
 
 
 async def test_assign_is_closed_while_submissions_are_open(client, make_event):

@@ -148,7 +148,8 @@ async def test_gallery_waits_for_the_results(client, make_event):
 
 
 async def test_gallery_after_publication_shows_consented_works_masked(client, make_event):
-    from tests.api.test_judging import close, judge_headers
+    from tests.contests.judged import close
+    from tests.contests.judged import judges as judge_headers
 
     event = await make_contest(client, make_event, selection_share=1, judges_per_entry=1)
     first = (await submit_form(client, event["id"], 1)).headers["location"]
