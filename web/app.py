@@ -35,7 +35,10 @@ from web.pages.checkin_desk import CheckinDeskController
 from web.pages.contests.entry import EntryPagesController
 from web.pages.contests.gallery import GalleryController
 from web.pages.contests.judge import JudgePagesController
-from web.pages.contests.manage import ContestManageController
+from web.pages.contests.manage_config import ContestConfigController
+from web.pages.contests.manage_entries import ContestModerationController
+from web.pages.contests.manage_judging import ContestJudgesController
+from web.pages.contests.manage_results import ContestResultsController
 from web.pages.dashboard import DashboardController
 from web.pages.manage import ManageController
 from web.pages.manage_registrations import ManageRegistrationsController
@@ -88,7 +91,10 @@ def create_app() -> Litestar:
             MyRegistrationsController,
             EntryPagesController,
             GalleryController,
-            ContestManageController,
+            ContestConfigController,
+            ContestModerationController,
+            ContestJudgesController,
+            ContestResultsController,
             JudgePagesController,
             create_static_files_router(
                 path="/static",
