@@ -42,6 +42,7 @@ def test_the_domain_never_imports_the_web_layer():
 LAYERS = [
     "demo",
     "reporting",
+    "matching",
     "contests",
     "door",
     "registration",
