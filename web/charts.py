@@ -75,7 +75,7 @@ def month_bars(
 ) -> Markup:
     """Twelve horizontal bars (1月 … 12月), each stacked by kind, its total at the end.
 
-    rows: [{month, kind, <key>}] as `events.reporting.stats.monthly` gives them."""
+    rows: [{month, kind, <key>}] as `events.reporting.breakdowns.monthly` gives them."""
     kinds = list(kinds or KINDS)
     per_month: dict[int, dict[str, int]] = {month: {} for month in range(1, 13)}
     for row in rows:

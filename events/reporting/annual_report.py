@@ -13,7 +13,7 @@ from typing import Any
 from events.core.i18n import N_
 from events.core.i18n import gettext as _
 from events.core.kinds import KINDS
-from events.reporting import exports, stats
+from events.reporting import breakdowns, exports, stats
 
 STATUS_LABELS = {
     "reached": N_("已达成"),
@@ -75,7 +75,7 @@ def monthly_columns() -> list[tuple[str, int, str]]:
 
 async def monthly_rows(year: int) -> list[list[Any]]:
     """Per month: a row per kind that held something, then the month's total (合计)."""
-    rows = await stats.monthly(year)
+    rows = await breakdowns.monthly(year)
     out: list[list[Any]] = []
     for month in range(1, 13):
         label = _("{month}月").format(month=month)
@@ -112,7 +112,7 @@ def street_columns() -> list[tuple[str, int, str]]:
 
 async def street_rows(year: int) -> list[list[Any]]:
     """Held events per street (confirmed and checked-in people), then the total."""
-    rows = await stats.breakdown(year, by="street")
+    rows = await breakdowns.breakdown(year, by="street")
     out = [
         [
             row["name"],

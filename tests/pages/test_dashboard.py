@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from events.core.timeutil import TZ, today
-from events.reporting import stats
+from events.reporting import breakdowns, stats
 from events.tables import Goal
 from tests.api import test_stats as api_stats
 from tests.pages.test_manage import login, post_form
@@ -320,7 +320,7 @@ async def test_upcoming_event_report_shows_no_rates(client, year_2025):
 
 
 async def test_top_events_list_only_held_events(client, year_2025):
-    rows = await stats.top_events(2025, 10)
+    rows = await breakdowns.top_events(2025, 10)
     assert [row["title"] for row in rows] == ["科普讲座·芯片", "快墅转·对接会", "跨年科普夜"]
     next_year = today().year + 1
     await api_stats._event("明年的讲座", "lecture", datetime(next_year, 3, 1, 14, tzinfo=TZ))

@@ -21,7 +21,7 @@ from events.core.i18n import gettext as _
 from events.core.kinds import KINDS, STREETS
 from events.core.timeutil import local, today
 from events.door.checkin import event_for_door
-from events.reporting import annual_report, exports, stats
+from events.reporting import annual_report, breakdowns, exports, stats
 from web import charts
 from web.downloads import XLSX, download, spreadsheet
 from web.guards import admin_only, organizer_or_admin
@@ -115,7 +115,7 @@ def kind_rows(per_kind: dict[str, dict]) -> list[dict]:
 
 
 def rates_text(row: dict) -> dict:
-    rates = stats.rates(row)
+    rates = breakdowns.rates(row)
     return {
         "conversion": percent(rates["conversion"]),
         "no_show": percent(rates["no_show"]),
@@ -156,7 +156,7 @@ class DashboardController(Controller):
         per_kind = await stats.figures(year, **where)
         total = per_kind["all"]
         contest = per_kind["contest"]
-        monthly = await stats.monthly(year, **where)
+        monthly = await breakdowns.monthly(year, **where)
         shown_kinds = [kind] if kind else list(KINDS)
         streets = list(STREETS)
         if street and street not in streets:
@@ -190,14 +190,14 @@ class DashboardController(Controller):
             monthly_table=_monthly_table(monthly, shown_kinds),
             shown_kinds=shown_kinds,
             colours={k: charts.kind_colour(k) for k in KINDS},
-            by_street=with_bars(await stats.breakdown(year, by="street", **where)),
-            by_organizer=with_bars(await stats.breakdown(year, by="organizer", **where)),
-            by_series=with_bars(await stats.breakdown(year, by="series", **where)),
+            by_street=with_bars(await breakdowns.breakdown(year, by="street", **where)),
+            by_organizer=with_bars(await breakdowns.breakdown(year, by="organizer", **where)),
+            by_series=with_bars(await breakdowns.breakdown(year, by="series", **where)),
             top=[
                 {**row, "conversion": percent(_share(row["attendance"], row["confirmed"]))}
-                for row in await stats.top_events(year, TOP_EVENTS, **where)
+                for row in await breakdowns.top_events(year, TOP_EVENTS, **where)
             ],
-            days_left=stats.days_left(year),
+            days_left=breakdowns.days_left(year),
             current=year == today().year,
         )
 
@@ -311,7 +311,7 @@ async def _report_page(
     request: Request, event_id: int, unmasked: dict | None = None, status_code: int = 200
 ) -> Template:
     """One event's report; `unmasked`: the admin's export form as typed (with its error)."""
-    report = await stats.event_report(event_id)
+    report = await breakdowns.event_report(event_id)
     counts = report["counts"]
     days = charts.fill_days(report["per_day"], "people")
     minutes = charts.fill_minutes(report["arrivals"], "people")
