@@ -16,7 +16,6 @@ from typing import Any
 
 import anyio
 
-from events.accounts import audit
 from events.contests import images, privacy
 from events.contests.config import contest_event, group_for, load, submissions_open
 from events.contests.storage import storage
@@ -205,7 +204,7 @@ async def _next_number(contest_id: int) -> int:
     return rows[0]["entry_seq"]
 
 
-def _payload(entry: dict, **extra) -> dict[str, Any]:
+def message_payload(entry: dict, **extra) -> dict[str, Any]:
     return {
         "event_id": entry["event"],
         "name": entry["guardian_name"],
@@ -264,7 +263,7 @@ async def submit(event_id: int, raw: dict[str, Any], data: bytes | None) -> dict
                 "entry_received",
                 None,
                 f"entry:{row['id']}",
-                _payload(row),
+                message_payload(row),
                 phone=row["guardian_phone"],
                 subject=("contest_entry", row["id"]),
             )
@@ -348,50 +347,6 @@ async def set_gallery_consent(token: str, consent: bool) -> dict:
     return await by_token(token)
 
 
-async def reject(entry_id: int, reason: str, actor: dict | None) -> dict:
-    """Moderation: the entry leaves judging; the guardian is told the reason."""
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 200:
-        message = _("请填写不通过的原因（不超过 200 字），它会告知监护人")
-        raise Invalid(message, {"reason": message})
-    entry = await _entry(entry_id)
-    contest = await load(entry["event"])
-    if contest["published_at"] is not None:
-        raise Conflict(_("结果已发布，不能再审核"))
-    if entry["status"] != "submitted":
-        raise Conflict(_("只有已提交的作品可以审核不通过"))
-    async with write_transaction():
-        await Entry.update(
-            {Entry.status: "rejected", Entry.reject_reason: reason, Entry.updated_at: now()}
-        ).where(Entry.id == entry_id)
-        await audit.record(
-            actor, "entry.reject", "contest_entry", entry_id, after={"reason": reason}
-        )
-        await messages.enqueue(
-            "entry_rejected",
-            None,
-            f"entry:{entry_id}:rejected:{int(now().timestamp())}",
-            _payload(entry, reason=reason),
-            phone=entry["guardian_phone"],
-            subject=("contest_entry", entry_id),
-        )
-    return await _entry(entry_id)
-
-
-async def restore(entry_id: int, actor: dict | None) -> dict:
-    """Undo a rejection (before publication)."""
-    entry = await _entry(entry_id)
-    contest = await load(entry["event"])
-    if contest["published_at"] is not None or entry["status"] != "rejected":
-        raise Conflict(_("这件作品现在不能恢复"))
-    async with write_transaction():
-        await Entry.update(
-            {Entry.status: "submitted", Entry.reject_reason: "", Entry.updated_at: now()}
-        ).where(Entry.id == entry_id)
-        await audit.record(actor, "entry.restore", "contest_entry", entry_id)
-    return await _entry(entry_id)
-
-
 async def in_event(event_id: int, entry_id: int) -> dict:
     """The entry, if it belongs to this event's contest (else NotFound)."""
     row = await Entry.select().where(Entry.id == entry_id).first()
@@ -400,24 +355,11 @@ async def in_event(event_id: int, entry_id: int) -> dict:
     return row
 
 
-async def _entry(entry_id: int) -> dict:
+async def by_id(entry_id: int) -> dict:
     row = await Entry.select().where(Entry.id == entry_id).first()
     if not row:
         raise NotFound(_("没有找到这件作品"))
     return row
-
-
-async def for_organizer(
-    event_id: int, group: str | None = None, status: str | None = None
-) -> list[dict]:
-    """Every entry of a contest (with the child's and guardian's details), in order."""
-    await load(event_id)
-    query = Entry.select().where(Entry.event == event_id)
-    if group:
-        query = query.where(Entry.group_code == group)
-    if status:
-        query = query.where(Entry.status == status)
-    return await query.order_by(Entry.id)
 
 
 def public_status(entry: dict) -> str:

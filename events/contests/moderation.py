@@ -1,16 +1,20 @@
-"""Reads for the organizer's moderation page: a page of a contest's entries (filtered by group
-and status), the count per status, and the earlier entries that flagged ones duplicate.
-
-`entries.reject` and `entries.restore` change an entry; this module only reads.
-"""
+"""Moderation: an organizer rejects an entry with a reason the guardian is told, or restores it;
+and the reads of the moderation page (a page of a contest's entries filtered by group and
+status, the count per status, the earlier entries that flagged ones duplicate)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from events.accounts import audit
 from events.contests.config import contest_event, load
-from events.contests.entries import STATUSES
+from events.contests.entries import STATUSES, by_id, message_payload
 from events.contests.tables import Entry
+from events.core.db import write_transaction
+from events.core.errors import Conflict, Invalid
+from events.core.i18n import gettext as _
+from events.core.timeutil import now
+from events.notify import messages
 
 PAGE_SIZE = 60
 
@@ -80,3 +84,60 @@ async def entries_by_id(event_id: int, ids: list[int]) -> dict[int, dict]:
         return {}
     rows = await Entry.select().where((Entry.contest == contest["id"]) & Entry.id.is_in(ids))
     return {row["id"]: row for row in rows}
+
+
+async def reject(entry_id: int, reason: str, actor: dict | None) -> dict:
+    """Moderation: the entry leaves judging; the guardian is told the reason."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        message = _("请填写不通过的原因（不超过 200 字），它会告知监护人")
+        raise Invalid(message, {"reason": message})
+    entry = await by_id(entry_id)
+    contest = await load(entry["event"])
+    if contest["published_at"] is not None:
+        raise Conflict(_("结果已发布，不能再审核"))
+    if entry["status"] != "submitted":
+        raise Conflict(_("只有已提交的作品可以审核不通过"))
+    async with write_transaction():
+        await Entry.update(
+            {Entry.status: "rejected", Entry.reject_reason: reason, Entry.updated_at: now()}
+        ).where(Entry.id == entry_id)
+        await audit.record(
+            actor, "entry.reject", "contest_entry", entry_id, after={"reason": reason}
+        )
+        await messages.enqueue(
+            "entry_rejected",
+            None,
+            f"entry:{entry_id}:rejected:{int(now().timestamp())}",
+            message_payload(entry, reason=reason),
+            phone=entry["guardian_phone"],
+            subject=("contest_entry", entry_id),
+        )
+    return await by_id(entry_id)
+
+
+async def restore(entry_id: int, actor: dict | None) -> dict:
+    """Undo a rejection (before publication)."""
+    entry = await by_id(entry_id)
+    contest = await load(entry["event"])
+    if contest["published_at"] is not None or entry["status"] != "rejected":
+        raise Conflict(_("这件作品现在不能恢复"))
+    async with write_transaction():
+        await Entry.update(
+            {Entry.status: "submitted", Entry.reject_reason: "", Entry.updated_at: now()}
+        ).where(Entry.id == entry_id)
+        await audit.record(actor, "entry.restore", "contest_entry", entry_id)
+    return await by_id(entry_id)
+
+
+async def for_organizer(
+    event_id: int, group: str | None = None, status: str | None = None
+) -> list[dict]:
+    """Every entry of a contest (with the child's and guardian's details), in order."""
+    await load(event_id)
+    query = Entry.select().where(Entry.event == event_id)
+    if group:
+        query = query.where(Entry.group_code == group)
+    if status:
+        query = query.where(Entry.status == status)
+    return await query.order_by(Entry.id)

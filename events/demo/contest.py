@@ -14,7 +14,7 @@ moment `at`:
 
 The entries go through the contest workflows (`config.put_config`; `entries.submit`, which
 validates the fields, decodes, cleans and stores each picture and flags the copies;
-`entries.withdraw`, `entries.reject`, `judging.assign`, `results.compute` and `publish`). The
+`entries.withdraw`, `moderation.reject`, `judging.assign`, `results.compute` and `publish`). The
 scores are checked and weighted by the judging workflow's own functions (`check_scores`,
 `ranking.weighted`) and stored in one transaction: 900 calls of `judging.score`, a transaction
 each, took 10 s on SQLite. The workflows check the real clock, so where the demo's dates and
@@ -45,7 +45,7 @@ from typing import Any
 
 import anyio
 
-from events.contests import config, entries, judging, results
+from events.contests import config, entries, judging, moderation, results
 from events.contests.ranking import weighted, weights
 from events.contests.tables import Assignment, Contest, Entry
 from events.core.db import write_transaction
@@ -377,7 +377,7 @@ async def _moderate(event_id: int, planned: list[PlannedEntry], organizer: dict 
         if entry.copy_of and row["duplicate_of"]:
             reason = f"与作品 {codes[row['duplicate_of']]} 为同一幅画，属重复提交。"
         if reason:
-            await entries.reject(row["id"], reason, organizer)
+            await moderation.reject(row["id"], reason, organizer)
             done += 1
     return done
 

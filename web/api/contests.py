@@ -12,7 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
-from events.contests import certificates, config, entries
+from events.contests import certificates, config, entries, moderation
 from events.contests.images import MAX_BYTES
 from events.core import phones
 from events.core.timeutil import iso
@@ -222,7 +222,7 @@ class ContestController(Controller):
         group: Annotated[str | None, QueryParameter(max_length=16)] = None,
         status: FromQuery[Literal[entries.STATUSES] | None] = None,  # type: ignore[valid-type]
     ) -> dict:
-        rows = await entries.for_organizer(event_id, group=group, status=status)
+        rows = await moderation.for_organizer(event_id, group=group, status=status)
         return {"items": [staff_entry(request, row) for row in rows]}
 
     @get("/entries/{entry_token:str}", operation_id="getEntry")

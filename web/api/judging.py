@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
-from events.contests import certificates, entries, judging, results
+from events.contests import certificates, entries, judging, moderation, results
 from events.core.validation import MAX_ID
 from web.api.contests import staff_entry
 from web.caching import invalidate_public_pages
@@ -54,7 +54,7 @@ class JudgingController(Controller):
         data: JSONBody[ReasonIn],
     ) -> dict:
         await entries.in_event(event_id, entry_id)
-        row = await entries.reject(entry_id, data.reason, request.user)
+        row = await moderation.reject(entry_id, data.reason, request.user)
         return staff_entry(request, row)
 
     @post(

@@ -4,7 +4,7 @@ controllers. The pages themselves are in `manage_config` (configuration), `manag
 (moderation), `manage_judging` (judges) and `manage_results` (results, publication and the
 session twins of the entry exports and the certificates PDF).
 
-Every change goes through the contests domain (`config.put_config`, `entries.reject` /
+Every change goes through the contests domain (`config.put_config`, `moderation.reject` /
 `restore`, `judging.assign`, `results.move` / `publish`), which validates, locks and audits;
 these handlers parse the forms, render, and redirect back with a notice.
 """

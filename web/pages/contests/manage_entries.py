@@ -153,7 +153,7 @@ class ContestModerationController(ContestManagePages):
         self, request: Request, event_id: FromPath[int], entry_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
         async def action():
-            await entries.reject(entry_id, data.get("reason") or "", request.user)
+            await moderation.reject(entry_id, data.get("reason") or "", request.user)
 
         return await self._moderate(request, event_id, entry_id, data, "rejected", action)
 
@@ -162,6 +162,6 @@ class ContestModerationController(ContestManagePages):
         self, request: Request, event_id: FromPath[int], entry_id: FromPath[int], data: FormData
     ) -> Template | Redirect:
         async def action():
-            await entries.restore(entry_id, request.user)
+            await moderation.restore(entry_id, request.user)
 
         return await self._moderate(request, event_id, entry_id, data, "restored", action)
