@@ -18,5 +18,22 @@ Raise the limit only on the routes that need it, never app-wide.
 
 from __future__ import annotations
 
+from litestar.datastructures import UploadFile
+
 MB = 1024 * 1024
 MAX_BODY = 1 * MB  # the app-wide default
+
+
+# A contest photo may be 20 MiB (the contract); the form's other fields and the multipart framing
+# fit in 1 MiB more. The routes that take a photo (API and pages) allow this much.
+PHOTO_BODY = 21 * MB
+
+
+async def read_upload(upload: object, limit: int) -> bytes | None:
+    """The bytes of an uploaded file (at most `limit` + 1, so a domain check can tell "too
+    large"), or None when the field holds no file."""
+    if not isinstance(upload, UploadFile):
+        return None
+    data = await upload.read(limit + 1)
+    await upload.close()
+    return data or None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import anyio
 
 from events.contests import certificate_pdf
-from events.contests.config import contest_event, load
+from events.contests.config import contest_event, group_rank, load
 from events.contests.entries import by_token
 from events.contests.tables import Entry
 from events.core.errors import NotFound
@@ -52,9 +52,7 @@ async def for_contest(event_id: int, base: str) -> bytes:
     rows = await Entry.select().where(
         (Entry.contest == contest["id"]) & (Entry.status == "selected")
     )
-    order = {
-        g["code"]: i for i, g in enumerate(sorted(contest["groups"], key=lambda g: g["min_grade"]))
-    }
+    order = group_rank(contest)
     rows.sort(key=lambda r: (order.get(r["group_code"], 99), r["rank"] or 0))
     certificates = [
         _certificate(row, contest, event, base) for row in rows if row["certificate_code"]

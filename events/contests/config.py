@@ -317,3 +317,21 @@ def group_for(groups: list[dict], grade: int) -> dict | None:
 def submissions_open(row: dict, at: datetime | None = None) -> bool:
     at = at or now()
     return row["submissions_open_at"] <= at < row["submissions_close_at"]
+
+
+def window_state(row: dict, at: datetime | None = None) -> str:
+    """`not_yet`, `open` or `closed`: where the submission window stands."""
+    at = at or now()
+    if at < row["submissions_open_at"]:
+        return "not_yet"
+    return "open" if at < row["submissions_close_at"] else "closed"
+
+
+def groups_in_order(row: dict) -> list[dict]:
+    """The contest's age groups, youngest first."""
+    return sorted(row["groups"], key=lambda group: group["min_grade"])
+
+
+def group_rank(row: dict) -> dict[str, int]:
+    """Group code → its place in `groups_in_order` (for sorting entries by group)."""
+    return {group["code"]: index for index, group in enumerate(groups_in_order(row))}

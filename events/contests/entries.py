@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 
 from events.contests import images, privacy
-from events.contests.config import contest_event, group_for, load, submissions_open
+from events.contests.config import contest_event, group_for, group_rank, load, submissions_open
 from events.contests.storage import storage
 from events.contests.tables import Contest, Entry
 from events.core import phones
@@ -180,8 +180,7 @@ async def _process(data: bytes | None) -> images.Processed:
 
 
 def _letter(contest: dict, group_code: str) -> str:
-    ordered = sorted(contest["groups"], key=lambda group: group["min_grade"])
-    index = next((i for i, g in enumerate(ordered) if g["code"] == group_code), 0)
+    index = group_rank(contest).get(group_code, 0)
     return "ABCDEFGHJKLMNPQRSTUVWXYZ"[index % 24]
 
 

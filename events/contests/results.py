@@ -10,7 +10,13 @@ import secrets
 from typing import Any
 
 from events.accounts import audit
-from events.contests.config import ResultsPublished, contest_event, default_awards, load
+from events.contests.config import (
+    ResultsPublished,
+    contest_event,
+    default_awards,
+    group_rank,
+    load,
+)
 from events.contests.ranking import Candidate, Mark, Ranked, rank
 from events.contests.tables import Assignment, Contest, Entry
 from events.core.db import write_transaction
@@ -274,10 +280,7 @@ async def public_results(event_id: int) -> list[dict]:
     contest = await load(event_id)
     if contest["published_at"] is None:
         raise NotFound(_("评选结果尚未公布"))
-    order = {
-        g["code"]: index
-        for index, g in enumerate(sorted(contest["groups"], key=lambda g: g["min_grade"]))
-    }
+    order = group_rank(contest)
     rows = await Entry.select(
         Entry.id,
         Entry.code,

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from events.contests import results
-from events.contests.config import contest_event, grade_name, load
+from events.contests.config import contest_event, grade_name, group_rank, load
 from events.contests.tables import Entry
 from events.core.i18n import N_
 from events.core.i18n import gettext as _
@@ -81,9 +81,7 @@ async def entry_export(event_id: int) -> tuple[str, list, AsyncIterator[list]]:
     }
     judges = sorted({p["judge"] for row in ranked.values() for p in row["per_judge"]})
     rows = await Entry.select().where(Entry.contest == contest["id"]).order_by(Entry.id)
-    order = {
-        g["code"]: i for i, g in enumerate(sorted(contest["groups"], key=lambda g: g["min_grade"]))
-    }
+    order = group_rank(contest)
     names = {g["code"]: g["name"] for g in contest["groups"]}
 
     def position(row: dict) -> tuple:

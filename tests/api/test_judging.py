@@ -244,7 +244,7 @@ async def test_compute_publish_results_certificate_and_verification(client, make
     assert "王小明" not in verified.text
     missing = await client.get(f"/api/v1/entries/{loser['entry_token']}/certificate.pdf")
     assert missing.status_code == 404
-    nothing = await client.get("/v/GS26-XXXX-XXXX")
+    nothing = await client.get("/v/GS26-ABCD-EFGH")  # well formed, never issued
     assert nothing.status_code == 404 and "不存在" in nothing.text
 
 

@@ -17,14 +17,11 @@ from events.contests.images import MAX_BYTES
 from events.core import phones
 from events.core.timeutil import iso
 from web import ratelimit
-from web.bodies import MB
+from web.bodies import PHOTO_BODY, read_upload
 from web.caching import invalidate_public_pages
 from web.guards import organizer_or_admin
 from web.media import media_url
 from web.requests import base_url, client_ip
-
-# The photo may be 20 MiB; the form's other fields and the multipart framing fit in 1 MiB more.
-UPLOAD_BODY = MAX_BYTES + 1 * MB
 
 Code = Annotated[str, Meta(min_length=1, max_length=16)]
 Name = Annotated[str, Meta(min_length=1, max_length=40)]
@@ -140,14 +137,6 @@ def entry_out(request: Request, row: dict) -> EntryOut:
     )
 
 
-async def _file(upload: Any) -> bytes | None:
-    if isinstance(upload, UploadFile):
-        data = await upload.read(MAX_BYTES + 1)
-        await upload.close()
-        return data
-    return None
-
-
 def staff_entry(request: Request, row: dict) -> dict[str, Any]:
     return {
         **entries.entry_view(row),
@@ -192,7 +181,7 @@ class ContestController(Controller):
         "/events/{event_id:int}/entries",
         operation_id="submitEntry",
         status_code=201,
-        request_max_body_size=UPLOAD_BODY,
+        request_max_body_size=PHOTO_BODY,
     )
     async def submit_entry(
         self,
@@ -202,7 +191,7 @@ class ContestController(Controller):
     ) -> EntryCreated:
         ratelimit.check_registration(client_ip(request), str(data.guardian_phone or ""))
         fields = {k: v for k, v in data.__dict__.items() if k != "image"}
-        row = await entries.submit(event_id, fields, await _file(data.image))
+        row = await entries.submit(event_id, fields, await read_upload(data.image, MAX_BYTES))
         ratelimit.registered(row["guardian_phone"])
         invalidate_public_pages()
         return EntryCreated(
@@ -239,7 +228,7 @@ class ContestController(Controller):
         "/entries/{entry_token:str}/image",
         operation_id="replaceEntryImage",
         status_code=200,
-        request_max_body_size=UPLOAD_BODY,
+        request_max_body_size=PHOTO_BODY,
     )
     async def replace_image(
         self,
@@ -247,7 +236,7 @@ class ContestController(Controller):
         entry_token: FromPath[str],
         data: Annotated[PhotoForm, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> EntryOut:
-        row = await entries.replace_image(entry_token, await _file(data.image))
+        row = await entries.replace_image(entry_token, await read_upload(data.image, MAX_BYTES))
         return entry_out(request, row)
 
     @post(

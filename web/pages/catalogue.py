@@ -64,14 +64,7 @@ async def contest_summary(event: dict) -> dict | None:
         row = await contest_config.load(event["id"])
     except NotFound:
         return None
-    at = now()
-    state = (
-        "not_yet"
-        if at < row["submissions_open_at"]
-        else "open"
-        if at < row["submissions_close_at"]
-        else "closed"
-    )
+    state = contest_config.window_state(row)
     return {**row, "state": state, "published": row["published_at"] is not None}
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -19,20 +18,14 @@ from events.contests.config import grade_name
 from events.contests.images import MAX_BYTES
 from events.core.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
 from events.core.i18n import gettext as _
-from events.core.timeutil import now
 from events.scheduling import scheduling
 from web import ratelimit
-from web.bodies import MB
+from web.bodies import PHOTO_BODY, read_upload
 from web.caching import invalidate_public_pages
 from web.media import media_url
+from web.pages.register import PRIVATE  # private by URL, like a ticket
 from web.requests import client_ip
 
-UPLOAD_BODY = MAX_BYTES + 1 * MB
-PRIVATE = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 FIELDS = (
     "child_name",
     "grade",
@@ -76,15 +69,6 @@ async def _contest(event_id: int) -> tuple[dict, dict]:
     return event, await config.load(event_id)
 
 
-def window_state(contest: dict) -> str:
-    at = now()
-    if at < contest["submissions_open_at"]:
-        return "not_yet"
-    if at >= contest["submissions_close_at"]:
-        return "closed"
-    return "open"
-
-
 def grades(contest: dict) -> list[tuple[int, str, str]]:
     """(grade, its name, the group's name) for every grade some group takes."""
     out = []
@@ -93,15 +77,6 @@ def grades(contest: dict) -> list[tuple[int, str, str]]:
         if group:
             out.append((grade, grade_name(grade), group["name"]))
     return out
-
-
-async def _upload(form) -> bytes | None:
-    upload = form.get("image")
-    if isinstance(upload, UploadFile):
-        data = await upload.read(MAX_BYTES + 1)
-        await upload.close()
-        return data or None
-    return None
 
 
 class EntryPagesController(Controller):
@@ -127,7 +102,7 @@ class EntryPagesController(Controller):
             status_code=status_code,
             event=event,
             contest=contest,
-            state=window_state(contest),
+            state=config.window_state(contest),
             grades=grades(contest),
             notice=privacy.notice(contest["retention_days"], event.get("organizer_unit") or ""),
             notice_version=privacy.VERSION,
@@ -137,7 +112,7 @@ class EntryPagesController(Controller):
             max_bytes=MAX_BYTES,
         )
 
-    @post("/events/{event_id:int}/entry", name="entry_submit", request_max_body_size=UPLOAD_BODY)
+    @post("/events/{event_id:int}/entry", name="entry_submit", request_max_body_size=PHOTO_BODY)
     async def submit(self, request: Request, event_id: FromPath[int]) -> Template | Redirect:
         event, contest = await _contest(event_id)
         form = await request.form()
@@ -149,7 +124,9 @@ class EntryPagesController(Controller):
             ratelimit.check_registration(
                 client_ip(request), str(fields.get("guardian_phone") or "")
             )
-            row = await entries.submit(event_id, fields, await _upload(form))
+            row = await entries.submit(
+                event_id, fields, await read_upload(form.get("image"), MAX_BYTES)
+            )
         except Invalid as error:
             errors = error.fields or {"form": error.detail}
             return self._form(event, contest, typed, errors, status_code=422)
@@ -184,7 +161,7 @@ class EntryPagesController(Controller):
             event=event,
             contest=contest,
             group_name=groups.get(entry["group_code"], entry["group_code"]),
-            state=window_state(contest),
+            state=config.window_state(contest),
             image_url=media_url(request, entry["screen_key"] or entry["image_key"], absolute=False),
             masked=results.mask_name(entry["child_name"]),
             fresh=request.query_params.get("new") == "1",
@@ -202,11 +179,11 @@ class EntryPagesController(Controller):
         invalidate_public_pages()
         return Redirect(f"/e/{token}", status_code=303)
 
-    @post("/e/{token:str}/image", name="entry_image", request_max_body_size=UPLOAD_BODY)
+    @post("/e/{token:str}/image", name="entry_image", request_max_body_size=PHOTO_BODY)
     async def replace(self, request: Request, token: FromPath[str]) -> Template | Redirect:
         form = await request.form()
         try:
-            await entries.replace_image(token, await _upload(form))
+            await entries.replace_image(token, await read_upload(form.get("image"), MAX_BYTES))
         except Invalid as error:
             return await self._entry(
                 request, token, errors={"image": error.detail}, status_code=422

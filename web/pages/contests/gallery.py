@@ -58,7 +58,7 @@ class GalleryController(Controller):
                 event=event,
                 published=published,
                 items=items,
-                groups=[g for g in sorted(contest["groups"], key=lambda g: g["min_grade"])],
+                groups=config.groups_in_order(contest),
                 selected=len(rows),
                 path=f"/events/{event_id}/gallery",
             )

@@ -25,17 +25,13 @@ from events.core.validation import MAX_ID
 from events.scheduling import scheduling
 from web.guards import judge_only
 from web.media import media_url
+from web.pages.register import PRIVATE
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 SCORES = range(judging.MIN_SCORE, judging.MAX_SCORE + 1)
 FIELD = "s_"  # a criterion's radio group is named s_<criterion code>
 # The pictures' URLs are known only to whom the app shows them: no Referer, nothing cached.
-PRIVATE = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 NOTICES = {
     "saved": N_("已保存上一件作品的评分。"),
     "conflict": N_("已申报回避：这件作品将改由另一位评委评审，您对它的评分（如有）已撤回。"),

@@ -11,7 +11,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from events.contests import entries, moderation
+from events.contests import config, entries, moderation
 from events.contests.config import grade_name
 from events.core import numbers, phones
 from events.core.errors import Conflict, Invalid
@@ -121,7 +121,7 @@ class ContestModerationController(ContestManagePages):
             group_counts=found["group_counts"],
             pages=found["pages"],
             filters=filters,
-            groups=sorted(contest["groups"], key=lambda g: g["min_grade"]),
+            groups=config.groups_in_order(contest),
             group_names={g["code"]: g["name"] for g in contest["groups"]},
             entries_url=lambda **change: entries_url(event_id, filters, **change),
             errors=errors or {},
